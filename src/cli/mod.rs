@@ -1,0 +1,208 @@
+//! The command line: argument parsing and dispatch. The only code that reads
+//! the environment, touches files, knows about terminals and picks exit codes.
+
+pub mod fs;
+mod report;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::compile::{self, Action};
+use crate::diagnostics::{Cause, Code, Severity};
+
+#[derive(Debug, Parser)]
+#[command(name = "quickback-kv", version, about = "Compiles the Workers KV part of a Quickback config into wrangler config, Env types and a Better Auth session adapter")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Compile and write the outputs; print what changed and where each id came from
+    Build(CommonArgs),
+    /// Compile and write nothing; exit 1 if an output is stale (with a diff) or the config has errors
+    Check(CommonArgs),
+    /// Explain a diagnostic code, or list them all
+    Explain {
+        /// A code such as `kv::invalid-namespace-id`
+        code: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CommonArgs {
+    /// Project root; outputs are written relative to it [default: current directory]
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+    /// Config file [default: quickback/quickback.config.ts, else quickback.config.ts, under the root]
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Where to write the Env types, relative to the root
+    #[arg(long, value_name = "PATH", default_value = "src/env.d.ts")]
+    pub env_types: String,
+    /// Where to write the session storage adapter, relative to the root
+    #[arg(long, value_name = "PATH", default_value = "src/lib/kv-session-storage.ts")]
+    pub session_adapter: String,
+    /// How to print diagnostics and results
+    #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
+    pub message_format: MessageFormat,
+    /// Treat warnings as errors (nothing is written, exit code 1)
+    #[arg(long)]
+    pub deny_warnings: bool,
+    /// Print only diagnostics, not the summary
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MessageFormat {
+    Human,
+    Json,
+    Github,
+}
+
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_PROBLEMS: u8 = 1;
+pub const EXIT_FAILURE: u8 = 2;
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { EXIT_FAILURE } else { EXIT_OK });
+        }
+    };
+    ExitCode::from(match cli.command {
+        Command::Build(args) => run(&args, Mode::Build),
+        Command::Check(args) => run(&args, Mode::Check),
+        Command::Explain { code } => explain(code.as_deref()),
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Build,
+    Check,
+}
+
+fn explain(code: Option<&str>) -> u8 {
+    let mut out = std::io::stdout().lock();
+    match code.map(|c| (c, Code::from_name(c))) {
+        Some((_, Some(code))) => {
+            let _ = writeln!(out, "{} ({})\n\n{}", code.as_str(), code.severity().as_str(), code.explanation());
+            EXIT_OK
+        }
+        Some((name, None)) => {
+            eprintln!("error: unknown diagnostic code `{name}`; `quickback-kv explain` lists them");
+            EXIT_PROBLEMS
+        }
+        None => {
+            for code in Code::ALL {
+                let summary = code.explanation().lines().next().unwrap_or("");
+                let _ = writeln!(out, "{:<34} {:<8} {summary}", code.as_str(), code.severity().as_str());
+            }
+            EXIT_OK
+        }
+    }
+}
+
+/// The regenerate command written into headers: `build` plus non-default paths.
+fn regenerate_command(args: &CommonArgs, config_display: &str, config_was_given: bool) -> String {
+    let mut command = String::from("quickback-kv build");
+    if config_was_given {
+        command.push_str(&format!(" --config {config_display}"));
+    }
+    if args.env_types != "src/env.d.ts" {
+        command.push_str(&format!(" --env-types {}", args.env_types));
+    }
+    if args.session_adapter != "src/lib/kv-session-storage.ts" {
+        command.push_str(&format!(" --session-adapter {}", args.session_adapter));
+    }
+    command
+}
+
+fn run(args: &CommonArgs, mode: Mode) -> u8 {
+    let root = args.root.clone().unwrap_or_else(|| PathBuf::from("."));
+    let paths = fs::ProjectPaths {
+        root: &root,
+        config: args.config.as_deref(),
+        env_types: &args.env_types,
+        session_adapter: &args.session_adapter,
+    };
+    let (inputs, config_display) = fs::read_inputs(&paths, fs::process_env());
+    let options = compile::Options {
+        env_types_path: args.env_types.clone(),
+        session_adapter_path: args.session_adapter.clone(),
+        command: regenerate_command(args, &config_display, args.config.is_some()),
+    };
+    let compilation = match compile::compile_on_large_stack(inputs, options) {
+        Ok(c) => c,
+        Err(_) => {
+            eprintln!("error: quickback-kv failed internally (this is a bug); no file was written");
+            return EXIT_FAILURE;
+        }
+    };
+    let mut reporter = report::Reporter::new(args.message_format, args.quiet);
+    reporter.diagnostics(&compilation);
+
+    let errors = compilation.diagnostics.iter().filter(|d| d.severity == Severity::Error);
+    let io_failure = errors.clone().any(|d| d.code.cause() == Cause::Io);
+    let denied_warnings = args.deny_warnings && compilation.diagnostics.iter().any(|d| d.severity == Severity::Warning);
+    if compilation.has_errors() || denied_warnings {
+        if denied_warnings && !compilation.has_errors() {
+            reporter.note("warnings are denied (--deny-warnings); nothing was written");
+        }
+        reporter.finish(&compilation, &[]);
+        return if io_failure { EXIT_FAILURE } else { EXIT_PROBLEMS };
+    }
+
+    let mut results = Vec::new();
+    let mut failed = false;
+    for output in &compilation.outputs {
+        let path = root.join(&output.path);
+        let current = match fs::read_existing(&path) {
+            Ok(current) => current,
+            Err(e) => {
+                reporter.note(&format!("error: cannot read {}: {e}", output.path));
+                failed = true;
+                continue;
+            }
+        };
+        let status = match (&output.action, &current) {
+            (Action::Write(text), Some(old)) if old.as_bytes() == text.as_bytes() => report::Status::Unchanged,
+            (Action::Delete, None) => continue,
+            (action, _) if mode == Mode::Check => report::Status::Stale { diff: report::diff(&output.path, current.as_deref(), action) },
+            (Action::Write(text), old) => match fs::write_atomic(&path, text) {
+                Ok(()) if old.is_some() => report::Status::Updated,
+                Ok(()) => report::Status::Created,
+                Err(e) => {
+                    reporter.note(&format!("error: cannot write {}: {e}", output.path));
+                    failed = true;
+                    continue;
+                }
+            },
+            (Action::Delete, Some(_)) => match std::fs::remove_file(&path) {
+                Ok(()) => report::Status::Deleted,
+                Err(e) => {
+                    reporter.note(&format!("error: cannot delete {}: {e}", output.path));
+                    failed = true;
+                    continue;
+                }
+            },
+        };
+        results.push((output.path.clone(), status));
+    }
+    reporter.finish(&compilation, &results);
+    if failed {
+        EXIT_FAILURE
+    } else if results.iter().any(|(_, s)| matches!(s, report::Status::Stale { .. })) {
+        EXIT_PROBLEMS
+    } else {
+        EXIT_OK
+    }
+}

@@ -1,0 +1,332 @@
+//! The pure core: inputs (file contents, environment) → outputs and diagnostics.
+//! No I/O happens here; the CLI and the language server read and write files.
+
+use std::collections::BTreeMap;
+
+use crate::diagnostics::{self, Code, Diagnostic};
+use crate::emit::{self, Header, KvEntry, env_types, session_adapter, wrangler_toml};
+use crate::eval::Evaluator;
+use crate::model::KvModel;
+use crate::resolve::{ResolveOptions, resolve};
+use crate::span::{FileId, Files, Span};
+use crate::{syntax, validate};
+
+/// Configs larger than this are refused.
+pub const MAX_CONFIG_BYTES: usize = 10 * 1024 * 1024;
+/// Used for a new wrangler.toml when the config sets no `compatibilityDate`.
+pub const DEFAULT_COMPATIBILITY_DATE: &str = "2026-07-01";
+/// Used for a new wrangler.toml when the config sets no `name`.
+pub const DEFAULT_WORKER_NAME: &str = "quickback-app";
+/// The wrangler config names, in the order wrangler looks for them.
+pub const WRANGLER_FILES: [&str; 3] = ["wrangler.json", "wrangler.jsonc", "wrangler.toml"];
+
+/// What the caller found at a path.
+#[derive(Debug, Clone)]
+pub enum Contents {
+    Missing,
+    /// Exists but could not be read; the text is the I/O error.
+    Unreadable(String),
+    Bytes(Vec<u8>),
+}
+
+#[derive(Debug, Clone)]
+pub struct FileInput {
+    /// Path relative to the project root, `/`-separated.
+    pub path: String,
+    pub contents: Contents,
+}
+
+#[derive(Debug, Clone)]
+pub struct Inputs {
+    pub config: FileInput,
+    /// Whatever exists of [`WRANGLER_FILES`], in that order.
+    pub wrangler: Vec<FileInput>,
+    /// Current contents at the output paths, to refuse clobbering files the compiler did not write.
+    pub existing_outputs: Vec<FileInput>,
+    pub env: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub env_types_path: String,
+    pub session_adapter_path: String,
+    /// The command written into generated headers.
+    pub command: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    Write(String),
+    Delete,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Output {
+    pub path: String,
+    pub action: Action,
+}
+
+#[derive(Debug, Default)]
+pub struct Compilation {
+    pub files: Files,
+    /// Sorted: errors first, then by position.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Empty whenever a diagnostic is an error.
+    pub outputs: Vec<Output>,
+    pub model: KvModel,
+    pub config_file: Option<FileId>,
+}
+
+impl Compilation {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+pub fn compile(inputs: &Inputs, options: &Options) -> Compilation {
+    let mut c = Compilation::default();
+    let outputs = run(inputs, options, &mut c);
+    diagnostics::sort(&mut c.diagnostics);
+    if !c.has_errors() {
+        c.outputs = outputs;
+    }
+    c
+}
+
+/// [`compile`] on a thread with a stack large enough for the deepest input
+/// `syntax::depth` lets through, so no input can overflow the stack.
+pub fn compile_on_large_stack(inputs: Inputs, options: Options) -> std::thread::Result<Compilation> {
+    const STACK: usize = 256 * 1024 * 1024;
+    std::thread::Builder::new()
+        .name("quickback-kv-compile".into())
+        .stack_size(STACK)
+        .spawn(move || compile(&inputs, &options))
+        .map_err(|e| Box::new(e.to_string()) as Box<dyn std::any::Any + Send>)?
+        .join()
+}
+
+fn run(inputs: &Inputs, options: &Options, c: &mut Compilation) -> Vec<Output> {
+    let Some((config_file, text)) = read_config(&inputs.config, c) else { return Vec::new() };
+    c.config_file = Some(config_file);
+    let file_span = Span::file_start(config_file);
+
+    let wrangler = read_wrangler(&inputs.wrangler, c);
+    let module = match syntax::parse(config_file, &inputs.config.path, &text) {
+        Ok(module) => module,
+        Err(errors) => {
+            c.diagnostics.extend(errors);
+            return Vec::new();
+        }
+    };
+    let evaluator = Evaluator::new(&module, &inputs.env);
+    let scaffold = matches!(wrangler, Wrangler::Missing);
+    let (model, diagnostics) = resolve(&evaluator, file_span, ResolveOptions { scaffold });
+    c.diagnostics.extend(diagnostics);
+    c.diagnostics.extend(validate::validate(&model, file_span));
+
+    let desired: Vec<KvEntry> = model
+        .binding
+        .iter()
+        .map(|b| KvEntry { binding: b.name.value.clone(), id: b.id.as_ref().map(|id| id.value.clone()) })
+        .collect();
+    let header = Header::new(&inputs.config.path, &options.command);
+    let mut outputs = Vec::new();
+    let hand_written: Vec<String> = match &wrangler {
+        Wrangler::Toml { parsed, .. } => parsed.bindings.iter().filter(|b| b.kv && !b.managed).map(|b| b.name.clone()).collect(),
+        _ => Vec::new(),
+    };
+    let hand_written: Vec<&str> = hand_written.iter().map(String::as_str).collect();
+
+    match wrangler {
+        Wrangler::Toml { path, parsed } => {
+            check_duplicates(&model, &parsed.bindings, file_span, c);
+            let text = wrangler_toml::edit(parsed, &desired);
+            outputs.push(Output { path, action: Action::Write(text) });
+        }
+        Wrangler::Missing if model.in_use() => {
+            let name = model.worker_name.as_ref().map_or(DEFAULT_WORKER_NAME, |n| n.value.as_str());
+            let date = model.compatibility_date.as_ref().map_or(DEFAULT_COMPATIBILITY_DATE, |d| d.value.as_str());
+            let header_comment = format!(
+                "# Created by quickback-kv from {}. Everything but the entries marked\n# \"Managed by quickback-kv\" is yours to edit.\n",
+                inputs.config.path.replace('\n', " ")
+            );
+            let scaffold = wrangler_toml::Scaffold { header: &header_comment, name, compatibility_date: date };
+            let path = WRANGLER_FILES[2].to_string();
+            outputs.push(Output { path, action: Action::Write(wrangler_toml::scaffold(&scaffold, &desired)) });
+        }
+        Wrangler::Missing | Wrangler::Failed => {}
+    }
+
+    let generated = [
+        (&options.env_types_path, if model.in_use() { Some(env_types::render(&model, &hand_written, &header)) } else { None }),
+        (
+            &options.session_adapter_path,
+            if model.better_auth { session_adapter::render(&model, &header).transpose() } else { None },
+        ),
+    ];
+    for (path, rendered) in generated {
+        let existing = inputs.existing_outputs.iter().find(|f| &f.path == path);
+        let action = match rendered {
+            Some(Ok(text)) => Action::Write(text),
+            Some(Err(e)) => {
+                // Templates only print validated values; a failure is a bug, reported at the config.
+                c.diagnostics.push(Diagnostic::new(Code::OutputUnreadable, format!("could not render {path}: {e}"), file_span, "while compiling this config"));
+                continue;
+            }
+            None => Action::Delete,
+        };
+        match existing.map(|f| &f.contents) {
+            Some(Contents::Bytes(bytes)) => {
+                let text = String::from_utf8_lossy(bytes);
+                if !emit::is_generated(&text) {
+                    let file = c.files.add(path.clone(), text.into_owned());
+                    c.diagnostics.push(
+                        Diagnostic::new(
+                            Code::OutputNotGenerated,
+                            format!("{path} exists and was not generated by quickback-kv"),
+                            Span::file_start(file),
+                            "this file has no quickback-kv header, so it is left alone",
+                        )
+                        .with_help("move the file away, or choose another path with --env-types / --session-adapter"),
+                    );
+                    continue;
+                }
+                outputs.push(Output { path: path.clone(), action });
+            }
+            Some(Contents::Unreadable(error)) => {
+                let file = c.files.add(path.clone(), "");
+                c.diagnostics.push(Diagnostic::new(Code::OutputUnreadable, format!("cannot read {path}: {error}"), Span::file_start(file), "unreadable"));
+            }
+            Some(Contents::Missing) | None => {
+                if let Action::Write(_) = action {
+                    outputs.push(Output { path: path.clone(), action });
+                }
+            }
+        }
+    }
+    c.model = model;
+    outputs
+}
+
+/// The config as text, or `None` after reporting why it cannot be compiled.
+fn read_config(input: &FileInput, c: &mut Compilation) -> Option<(FileId, String)> {
+    let bytes = match &input.contents {
+        Contents::Bytes(bytes) => bytes,
+        Contents::Missing => {
+            let file = c.files.add(input.path.clone(), "");
+            c.diagnostics.push(
+                Diagnostic::new(Code::ConfigNotFound, format!("no config at {}", input.path), Span::file_start(file), "this file does not exist")
+                    .with_help("run in the project root, or pass --root DIR or --config PATH"),
+            );
+            return None;
+        }
+        Contents::Unreadable(error) => {
+            let file = c.files.add(input.path.clone(), "");
+            c.diagnostics.push(Diagnostic::new(Code::ConfigUnreadable, format!("cannot read {}: {error}", input.path), Span::file_start(file), "unreadable"));
+            return None;
+        }
+    };
+    text_or_diagnostic(&input.path, bytes, Code::ConfigNotUtf8, c)
+}
+
+/// Decodes UTF-8, refusing oversized files; both problems point into the file.
+fn text_or_diagnostic(path: &str, bytes: &[u8], not_utf8: Code, c: &mut Compilation) -> Option<(FileId, String)> {
+    if bytes.len() > MAX_CONFIG_BYTES {
+        let file = c.files.add(path, "");
+        c.diagnostics.push(
+            Diagnostic::new(Code::ConfigTooLarge, format!("{path} is larger than 10 MiB"), Span::file_start(file), "this file is too large")
+                .with_help("a Quickback config is a few kilobytes; check that the right file is used"),
+        );
+        return None;
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(text) => {
+            let file = c.files.add(path, text);
+            Some((file, text.to_string()))
+        }
+        Err(e) => {
+            let at = e.valid_up_to() as u32;
+            let file = c.files.add(path, String::from_utf8_lossy(bytes).into_owned());
+            let width = e.error_len().unwrap_or(1) as u32;
+            c.diagnostics.push(
+                Diagnostic::new(not_utf8, format!("{path} is not valid UTF-8"), Span::new(file, at, at + width), "invalid byte sequence here")
+                    .with_help("re-save the file with UTF-8 encoding"),
+            );
+            None
+        }
+    }
+}
+
+enum Wrangler {
+    Missing,
+    /// Reported already; nothing may be written.
+    Failed,
+    Toml { path: String, parsed: wrangler_toml::Parsed },
+}
+
+fn read_wrangler(files: &[FileInput], c: &mut Compilation) -> Wrangler {
+    // Wrangler reads the first that exists; that is the one to edit.
+    let Some(found) = WRANGLER_FILES
+        .iter()
+        .find_map(|name| files.iter().find(|f| f.path == *name && !matches!(f.contents, Contents::Missing)))
+    else {
+        return Wrangler::Missing;
+    };
+    let bytes = match &found.contents {
+        Contents::Bytes(bytes) => bytes,
+        Contents::Unreadable(error) => {
+            let file = c.files.add(found.path.clone(), "");
+            c.diagnostics.push(Diagnostic::new(Code::WranglerUnreadable, format!("cannot read {}: {error}", found.path), Span::file_start(file), "unreadable"));
+            return Wrangler::Failed;
+        }
+        Contents::Missing => return Wrangler::Missing,
+    };
+    if !found.path.ends_with(".toml") {
+        let file = c.files.add(found.path.clone(), String::from_utf8_lossy(bytes).into_owned());
+        c.diagnostics.push(
+            Diagnostic::new(
+                Code::WranglerJsonUnsupported,
+                format!("{} is not supported yet", found.path),
+                Span::file_start(file),
+                "wrangler reads this file before wrangler.toml",
+            )
+            .with_help("convert it to wrangler.toml, or add the `kv_namespaces` entries by hand; a new wrangler.toml beside it would be ignored"),
+        );
+        return Wrangler::Failed;
+    }
+    let Some((file, text)) = text_or_diagnostic(&found.path, bytes, Code::WranglerInvalid, c) else { return Wrangler::Failed };
+    match wrangler_toml::parse(file, &text) {
+        Ok(parsed) => Wrangler::Toml { path: found.path.clone(), parsed },
+        Err(d) => {
+            c.diagnostics.push(d);
+            Wrangler::Failed
+        }
+    }
+}
+
+/// A binding the config manages must not also be bound by hand in the wrangler file.
+fn check_duplicates(model: &KvModel, existing: &[wrangler_toml::ExistingBinding], file_span: Span, c: &mut Compilation) {
+    let Some(binding) = &model.binding else { return };
+    let name = &binding.name.value;
+    let config_span = binding
+        .name
+        .origin
+        .as_ref()
+        .map(|o| o.value_span)
+        .or_else(|| binding.id.as_ref().map(|id| id.origin.use_span))
+        .unwrap_or(file_span);
+    for other in existing.iter().filter(|b| !b.managed && &b.name == name) {
+        c.diagnostics.push(
+            Diagnostic::new(
+                Code::KvDuplicateBinding,
+                format!("binding `{name}` is bound twice"),
+                other.span,
+                format!("the wrangler file binds `{name}` by hand"),
+            )
+            .with_label(config_span, format!("the config asks quickback-kv to bind `{name}`"))
+            .with_help(format!(
+                "delete the hand-written `{name}` entry (quickback-kv writes its own), or rename the binding with `defineStorage(\"kv\", {{ binding: \"...\" }})`"
+            )),
+        );
+    }
+}

@@ -1,0 +1,36 @@
+//! `src/lib/kv-session-storage.ts`: Better Auth's `SecondaryStorage` on KV.
+//! The template holds the TypeScript; this module computes its constants.
+
+use askama::Template;
+
+use super::{Header, ts};
+use crate::model::{DEFAULT_KEY_PREFIX, DEFAULT_SESSION_EXPIRES_IN, DEFAULT_SESSION_UPDATE_AGE, KvModel};
+
+#[derive(Template)]
+#[template(path = "kv-session-storage.ts", escape = "none")]
+struct SessionAdapter<'a> {
+    config_path: &'a str,
+    command: &'a str,
+    /// A validated identifier.
+    binding: &'a str,
+    /// A complete TypeScript string literal.
+    key_prefix: String,
+    expires_in: u64,
+    update_age: u64,
+}
+
+pub fn render(model: &KvModel, header: &Header) -> Result<Option<String>, askama::Error> {
+    let Some(binding) = &model.binding else { return Ok(None) };
+    let session = model.session.as_ref();
+    let binding = session.map_or(&binding.name.value, |s| &s.binding.value);
+    SessionAdapter {
+        config_path: &header.config_path,
+        command: &header.command,
+        binding,
+        key_prefix: ts::string_literal(session.map_or(DEFAULT_KEY_PREFIX, |s| &s.key_prefix.value)),
+        expires_in: session.map_or(DEFAULT_SESSION_EXPIRES_IN, |s| s.expires_in.value),
+        update_age: session.map_or(DEFAULT_SESSION_UPDATE_AGE, |s| s.update_age.value),
+    }
+    .render()
+    .map(Some)
+}

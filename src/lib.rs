@@ -1,0 +1,16 @@
+//! quickback-kv: compiles the Workers KV part of a Quickback config.
+//!
+//! The modules follow the pipeline: `syntax` → `eval` → `resolve` (building the
+//! `model`) → `validate` → `emit` → `diagnostics`; `compile` ties them together
+//! without doing I/O, and `cli` is the only part that touches the file system.
+
+pub mod cli;
+pub mod compile;
+pub mod diagnostics;
+pub mod emit;
+pub mod eval;
+pub mod model;
+pub mod resolve;
+pub mod span;
+pub mod syntax;
+pub mod validate;

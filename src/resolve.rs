@@ -1,0 +1,398 @@
+//! Reads the config module into the [`KvModel`]: finds the providers, evaluates
+//! only the values KV depends on, and picks one namespace id per binding.
+//! Resolution never stops at the first problem; it collects diagnostics.
+
+use crate::diagnostics::{Code, Diagnostic, Edit};
+use crate::eval::{Evaluator, Object, Str, Via};
+use crate::model::*;
+use crate::span::Span;
+use crate::syntax::ast::{Element, Expr, ExprKind, ImportKind, Key};
+
+/// The modules that export Quickback's config helpers.
+pub const HELPER_MODULES: &[&str] = &["@quickback/compiler", "@kardoe/quickback", "@quickback-dev/cli"];
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ResolveOptions {
+    /// Resolve what a new wrangler file needs (`name`, `compatibilityDate`).
+    pub scaffold: bool,
+}
+
+pub fn resolve(ev: &Evaluator, file_span: Span, options: ResolveOptions) -> (KvModel, Vec<Diagnostic>) {
+    let mut r = Resolver { ev, diagnostics: Vec::new() };
+    let model = r.config(file_span, options).unwrap_or_default();
+    (model, r.diagnostics)
+}
+
+struct Resolver<'a, 'm> {
+    ev: &'a Evaluator<'m>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// A provider as written: `defineX("name", config)` or `{ name, config }`.
+struct Provider<'m> {
+    name: Str,
+    config: ProviderConfig<'m>,
+}
+
+enum ProviderConfig<'m> {
+    None,
+    Object(Object<'m>),
+    /// `defineStorage("kv", "<namespace id>")`.
+    Positional(&'m Expr),
+}
+
+impl<'a, 'm> Resolver<'a, 'm> {
+    /// Records a diagnostic and turns the result into an option.
+    fn ok<T>(&mut self, result: Result<T, Diagnostic>) -> Option<T> {
+        result.map_err(|d| self.diagnostics.push(d)).ok()
+    }
+
+    fn config(&mut self, file_span: Span, options: ResolveOptions) -> Option<KvModel> {
+        let module = self.ev.module();
+        let Some(export) = &module.default_export else {
+            self.diagnostics.push(
+                Diagnostic::new(Code::ConfigNoDefaultExport, "the config has no default export", file_span, "expected `export default defineConfig({ ... })`")
+                    .with_help("end the file with `export default defineConfig({ ... })`"),
+            );
+            return None;
+        };
+        let config_expr = self.config_object_expr(export)?;
+        let config = self.ok(self.ev.object(config_expr, "default export"))?;
+        let mut model = KvModel::default();
+
+        if options.scaffold {
+            model.worker_name = self.optional_string(&config, "name", "name");
+        }
+        let providers = match self.ok(config.get("providers", "providers"))? {
+            Some(field) => self.ok(self.ev.object(field.value, "providers"))?,
+            None => return Some(model),
+        };
+        if options.scaffold {
+            if let Some(runtime) = self.provider(&providers, "runtime", "defineRuntime") {
+                if let ProviderConfig::Object(o) = &runtime.config {
+                    model.compatibility_date = self.optional_string(o, "compatibilityDate", "providers.runtime.compatibilityDate");
+                }
+            }
+        }
+
+        let mut id_sources = Vec::new();
+        let mut binding_name = None;
+        let mut kv_in_use = false;
+
+        if let Some(storage) = self.provider(&providers, "storage", "defineStorage") {
+            if storage.name.value == "kv" {
+                kv_in_use = true;
+                match &storage.config {
+                    ProviderConfig::Positional(expr) => {
+                        if let Some(id) = self.ok(self.ev.string(expr, "providers.storage")) {
+                            id_sources.push(resolved(id, "providers.storage", expr.span));
+                        }
+                    }
+                    ProviderConfig::Object(o) => {
+                        id_sources.extend(self.optional_string(o, "namespaceId", "providers.storage.namespaceId"));
+                        binding_name = self.optional_string(o, "binding", "providers.storage.binding");
+                    }
+                    ProviderConfig::None => {}
+                }
+            }
+        }
+
+        let mut session = None;
+        if let Some(auth) = self.provider(&providers, "auth", "defineAuth") {
+            model.better_auth = auth.name.value == "better-auth";
+            if let ProviderConfig::Object(o) = &auth.config {
+                let kv_id = self.optional_string(o, "kvId", "providers.auth.kvId");
+                kv_in_use |= kv_id.is_some();
+                id_sources.extend(kv_id);
+                if model.better_auth {
+                    session = self.session(o);
+                }
+            }
+        }
+
+        if let Some(database) = self.provider(&providers, "database", "defineDatabase") {
+            if let ProviderConfig::Object(o) = &database.config {
+                let kv_id = self.optional_string(o, "kvNamespaceId", "providers.database.kvNamespaceId");
+                kv_in_use |= kv_id.is_some();
+                id_sources.extend(kv_id);
+            }
+        }
+
+        kv_in_use |= session.as_ref().is_some_and(|s: &Session| s.stored_in_kv);
+        if kv_in_use {
+            let name = match binding_name {
+                Some(b) => Setting { value: b.value, origin: Some(b.origin) },
+                None => Setting::default(DEFAULT_BINDING.to_string()),
+            };
+            self.check_conflicts(&id_sources);
+            model.binding = Some(Binding { name, id: id_sources.first().cloned(), id_sources });
+        }
+        if let (Some(binding), Some(session)) = (&model.binding, &mut session) {
+            match &session.binding.origin {
+                None => session.binding.value = binding.name.value.clone(),
+                Some(origin) if session.binding.value != binding.name.value => self.diagnostics.push(
+                    Diagnostic::new(
+                        Code::KvUnknownBinding,
+                        format!("session binding `{}` is not a KV binding of this config", session.binding.value),
+                        origin.value_span,
+                        "no KV namespace is bound under this name",
+                    )
+                    .with_help(format!("use the storage binding `{}`, or leave `session.binding` out", binding.name.value)),
+                ),
+                Some(_) => {}
+            }
+        }
+        model.session = session;
+        Some(model)
+    }
+
+    /// The expression holding the config object: the argument of `defineConfig(...)`,
+    /// or the exported object itself (through consts).
+    fn config_object_expr(&mut self, export: &'m Expr) -> Option<&'m Expr> {
+        let expr = self.ok(self.ev.deref(export, "default export"))?;
+        let ExprKind::Call { callee, args } = &expr.kind else { return Some(expr) };
+        if self.helper_name(callee).as_deref() != Some("defineConfig") {
+            self.diagnostics.push(unrecognized_helper(callee, "the default export", "defineConfig"));
+            return None;
+        }
+        match args.first() {
+            Some(Element::Expr(arg)) => Some(arg),
+            _ => {
+                self.diagnostics.push(Diagnostic::new(
+                    Code::ConfigNoDefaultExport,
+                    "`defineConfig` needs the config object as its argument",
+                    expr.span,
+                    "no config object here",
+                ).with_help("write `export default defineConfig({ ... })`"));
+                None
+            }
+        }
+    }
+
+    /// The imported name of a helper call's callee, when it comes from a Quickback module.
+    fn helper_name(&self, callee: &Expr) -> Option<String> {
+        let module = self.ev.module();
+        match &callee.kind {
+            ExprKind::Ident(local) => {
+                let import = module.import(local)?;
+                match &import.kind {
+                    ImportKind::Named(imported) if HELPER_MODULES.contains(&import.source.as_str()) => Some(imported.clone()),
+                    _ => None,
+                }
+            }
+            ExprKind::Member { object, property: Key::Static(name, _) } => {
+                let ExprKind::Ident(ns) = &object.kind else { return None };
+                let import = module.import(ns)?;
+                (matches!(import.kind, ImportKind::Namespace | ImportKind::Default)
+                    && HELPER_MODULES.contains(&import.source.as_str()))
+                .then(|| name.clone())
+            }
+            _ => None,
+        }
+    }
+
+    /// Reads `providers.<key>` in any accepted form; `None` when absent or broken
+    /// (broken ones are reported).
+    fn provider(&mut self, providers: &Object<'m>, key: &str, helper: &str) -> Option<Provider<'m>> {
+        let path = format!("providers.{key}");
+        let field = self.ok(providers.get(key, &path))??;
+        let expr = self.ok(self.ev.deref(field.value, &path))?;
+        match &expr.kind {
+            ExprKind::Call { callee, args } => {
+                if self.helper_name(callee).as_deref() != Some(helper) {
+                    self.diagnostics.push(unrecognized_helper(callee, &format!("`{path}`"), helper));
+                    return None;
+                }
+                let arg = |i: usize| match args.get(i) {
+                    Some(Element::Expr(e)) => Ok(Some(e)),
+                    Some(Element::Spread(e)) => Err(Diagnostic::new(
+                        Code::ConfigNotConstant,
+                        format!("`{path}` is not known at compile time"),
+                        e.span,
+                        "spread arguments are not evaluated",
+                    )
+                    .with_help(format!("pass the arguments directly: {helper}(\"name\", {{ ... }})"))),
+                    _ => Ok(None),
+                };
+                let name_expr = match self.ok(arg(0))? {
+                    Some(e) => e,
+                    None => {
+                        self.diagnostics.push(
+                            Diagnostic::new(Code::ConfigWrongType, format!("`{helper}` needs a provider name"), expr.span, "no provider name given")
+                                .with_help(format!("write {helper}(\"name\", {{ ... }})")),
+                        );
+                        return None;
+                    }
+                };
+                let name = self.ok(self.ev.string(name_expr, &format!("{path} name")))?;
+                let config = match self.ok(arg(1))? {
+                    None => ProviderConfig::None,
+                    Some(config) => self.provider_config(config, &format!("{path} config"), key == "storage")?,
+                };
+                Some(Provider { name, config })
+            }
+            ExprKind::Object(_) => {
+                let object = self.ok(self.ev.object(expr, &path))?;
+                let name_field = match self.ok(object.get("name", &format!("{path}.name")))? {
+                    Some(f) => f,
+                    None => {
+                        self.diagnostics.push(
+                            Diagnostic::new(Code::ConfigWrongType, format!("`{path}` has no `name`"), expr.span, "a provider object needs `name` and `config`")
+                                .with_help(format!("write {{ name: \"...\", config: {{ ... }} }} or {helper}(\"...\", {{ ... }})")),
+                        );
+                        return None;
+                    }
+                };
+                let name = self.ok(self.ev.string(name_field.value, &format!("{path}.name")))?;
+                let config = match self.ok(object.get("config", &format!("{path}.config")))? {
+                    None => ProviderConfig::None,
+                    Some(f) => self.provider_config(f.value, &format!("{path}.config"), false)?,
+                };
+                Some(Provider { name, config })
+            }
+            _ => {
+                // Not a provider shape: let the evaluator say why (function call, let binding, …).
+                let result = self.ev.object(expr, &path).map(|_| ());
+                if let Err(d) = result {
+                    self.diagnostics.push(d);
+                }
+                None
+            }
+        }
+    }
+
+    fn provider_config(&mut self, expr: &'m Expr, path: &str, positional_allowed: bool) -> Option<ProviderConfig<'m>> {
+        if self.ev.is_undefined(expr) {
+            return Some(ProviderConfig::None);
+        }
+        let target = self.ok(self.ev.deref(expr, path))?;
+        if positional_allowed && !matches!(target.kind, ExprKind::Object(_)) {
+            return Some(ProviderConfig::Positional(expr));
+        }
+        self.ok(self.ev.object(expr, path)).map(ProviderConfig::Object)
+    }
+
+    /// An optional string option: absent or `undefined` is `None`.
+    fn optional_string(&mut self, object: &Object<'m>, key: &str, path: &str) -> Option<Resolved<String>> {
+        let field = self.ok(object.get(key, path))??;
+        if self.ev.is_undefined(field.value) {
+            return None;
+        }
+        let value = self.ok(self.ev.string(field.value, path))?;
+        Some(resolved(value, path, field.value.span))
+    }
+
+    fn session(&mut self, auth: &Object<'m>) -> Option<Session> {
+        let field = self.ok(auth.get("session", "providers.auth.session"))??;
+        let o = self.ok(self.ev.object(field.value, "providers.auth.session"))?;
+        let storage = self.optional_string(&o, "storage", "providers.auth.session.storage");
+        let setting = |r: Option<Resolved<String>>, default: &str| match r {
+            Some(r) => Setting { value: r.value, origin: Some(r.origin) },
+            None => Setting::default(default.to_string()),
+        };
+        let binding = self.optional_string(&o, "binding", "providers.auth.session.binding");
+        let key_prefix = self.optional_string(&o, "keyPrefix", "providers.auth.session.keyPrefix");
+        Some(Session {
+            stored_in_kv: storage.as_ref().is_some_and(|s| s.value == "kv"),
+            binding: setting(binding, DEFAULT_BINDING),
+            key_prefix: setting(key_prefix, DEFAULT_KEY_PREFIX),
+            expires_in: self.seconds(&o, "expiresIn", "expiresInDays", DEFAULT_SESSION_EXPIRES_IN),
+            update_age: self.seconds(&o, "updateAge", "updateAgeInDays", DEFAULT_SESSION_UPDATE_AGE),
+        })
+    }
+
+    /// A duration given in seconds (`seconds_key`) or days (`days_key`), not both.
+    fn seconds(&mut self, o: &Object<'m>, seconds_key: &str, days_key: &str, default: u64) -> Setting<u64> {
+        let base = "providers.auth.session";
+        let seconds = self.ok(o.get(seconds_key, &format!("{base}.{seconds_key}"))).flatten();
+        let days = self.ok(o.get(days_key, &format!("{base}.{days_key}"))).flatten();
+        let seconds = seconds.filter(|f| !self.ev.is_undefined(f.value));
+        let days = days.filter(|f| !self.ev.is_undefined(f.value));
+        if let (Some(s), Some(d)) = (&seconds, &days) {
+            self.diagnostics.push(
+                Diagnostic::new(
+                    Code::ConfigConflictingOptions,
+                    format!("`{seconds_key}` and `{days_key}` are both set"),
+                    d.key_span,
+                    format!("`{days_key}` is set here"),
+                )
+                .with_label(s.key_span, format!("`{seconds_key}` is set here"))
+                .with_help(format!("keep one: `{seconds_key}` in seconds, or `{days_key}` in days")),
+            );
+            return Setting::default(default);
+        }
+        let (field, key, unit) = match (seconds, days) {
+            (Some(f), None) => (f, seconds_key, 1.0),
+            (None, Some(f)) => (f, days_key, 86_400.0),
+            _ => return Setting::default(default),
+        };
+        let path = format!("{base}.{key}");
+        let Some((n, span)) = self.ok(self.ev.number(field.value, &path)) else { return Setting::default(default) };
+        let total = n * unit;
+        if !total.is_finite() || total <= 0.0 || total > u32::MAX as f64 {
+            self.diagnostics.push(
+                Diagnostic::new(Code::ConfigInvalidValue, format!("`{path}` must be a positive duration"), span, format!("this is {n}"))
+                    .with_help(format!("give `{key}` a number greater than 0")),
+            );
+            return Setting::default(default);
+        }
+        let origin = Origin { path, use_span: field.value.span, value_span: span, via: Via::Literal };
+        Setting { value: total.ceil() as u64, origin: Some(origin) }
+    }
+
+    fn check_conflicts(&mut self, sources: &[Resolved<String>]) {
+        let Some(winner) = sources.first() else { return };
+        let losers: Vec<_> = sources.iter().filter(|s| s.value != winner.value).collect();
+        let Some(first) = losers.first() else { return };
+        let mut d = Diagnostic::new(
+            Code::KvConflictingNamespaceIds,
+            format!("`{}` and `{}` give different namespace ids", winner.origin.path, first.origin.path),
+            first.origin.value_span,
+            format!("`{}` gives \"{}\"", first.origin.path, first.value),
+        );
+        for loser in &losers[1..] {
+            d = d.with_label(loser.origin.value_span, format!("`{}` gives \"{}\"", loser.origin.path, loser.value));
+        }
+        d = d
+            .with_label(
+                winner.origin.value_span,
+                format!("`{}` gives \"{}\" and would win: it comes first", winner.origin.path, winner.value),
+            )
+            .with_help(format!(
+                "make every location give the same id, or keep only `{}`; ids are taken from the storage provider, then auth `kvId`, then database `kvNamespaceId`",
+                winner.origin.path
+            ));
+        // A quick fix only where every losing value is a literal written at its use site.
+        let editable = losers.iter().all(|l| l.origin.via == Via::Literal && l.origin.use_span == l.origin.value_span);
+        if editable {
+            let edits = losers
+                .iter()
+                .map(|l| Edit { span: l.origin.value_span, replacement: crate::emit::ts::string_literal(&winner.value) })
+                .collect();
+            d = d.with_fix(format!("use \"{}\" everywhere", winner.value), edits);
+        }
+        self.diagnostics.push(d);
+    }
+}
+
+fn resolved(value: Str, path: &str, use_span: Span) -> Resolved<String> {
+    Resolved { value: value.value, origin: Origin { path: path.to_string(), use_span, value_span: value.span, via: value.via } }
+}
+
+fn unrecognized_helper(callee: &Expr, place: &str, helper: &str) -> Diagnostic {
+    let name = match &callee.kind {
+        ExprKind::Ident(n) => format!("`{n}`"),
+        _ => "this function".to_string(),
+    };
+    Diagnostic::new(
+        Code::ConfigUnrecognizedProvider,
+        format!("{place} calls {name}, which is not Quickback's `{helper}`"),
+        callee.span,
+        format!("not imported from {}", HELPER_MODULES[0]),
+    )
+    .with_help(format!("add `import {{ {helper} }} from \"{}\";` (or write a plain object)", HELPER_MODULES[0]))
+}
+
+
+
+

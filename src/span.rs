@@ -1,0 +1,160 @@
+//! One span type for the whole compiler: a byte range in one of the compilation's files.
+//!
+//! Spans are converted from swc in exactly one place (`syntax::lower`). Line and
+//! column are computed only when rendering, through [`LineIndex`].
+
+/// Index of a file in [`Files`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FileId(pub u32);
+
+/// A half-open byte range `start..end` in one file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Span {
+    pub file: FileId,
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub fn new(file: FileId, start: u32, end: u32) -> Span {
+        Span { file, start, end: end.max(start) }
+    }
+
+    /// An empty span at the start of a file, for problems with the file as a whole.
+    pub fn file_start(file: FileId) -> Span {
+        Span::new(file, 0, 0)
+    }
+
+    pub fn len(self) -> u32 {
+        self.end - self.start
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.start == self.end
+    }
+
+    pub fn range(self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
+}
+
+/// A file taking part in a compilation: the config, the wrangler file, an output.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// Path relative to the project root, with `/` separators, as shown to users.
+    pub path: String,
+    pub text: String,
+}
+
+/// Every file of one compilation, addressed by [`FileId`].
+#[derive(Debug, Clone, Default)]
+pub struct Files {
+    files: Vec<SourceFile>,
+}
+
+impl Files {
+    pub fn add(&mut self, path: impl Into<String>, text: impl Into<String>) -> FileId {
+        self.files.push(SourceFile { path: path.into(), text: text.into() });
+        FileId((self.files.len() - 1) as u32)
+    }
+
+    pub fn get(&self, id: FileId) -> &SourceFile {
+        &self.files[id.0 as usize]
+    }
+
+    pub fn path(&self, id: FileId) -> &str {
+        &self.get(id).path
+    }
+
+    pub fn text(&self, id: FileId) -> &str {
+        &self.get(id).text
+    }
+
+    /// The source text a span covers; empty when the span is out of range.
+    pub fn snippet(&self, span: Span) -> &str {
+        self.text(span.file).get(span.range()).unwrap_or("")
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
+        self.files.iter().enumerate().map(|(i, f)| (FileId(i as u32), f))
+    }
+}
+
+/// A position for people and editors: 0-based line, and 0-based column counted
+/// both in UTF-16 code units (as the Language Server Protocol counts) and in chars.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Position {
+    pub line: u32,
+    pub utf16_col: u32,
+    pub char_col: u32,
+}
+
+/// Line starts of one text, for turning byte offsets into [`Position`]s.
+#[derive(Debug, Clone)]
+pub struct LineIndex {
+    line_starts: Vec<u32>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> LineIndex {
+        let mut line_starts = vec![0];
+        line_starts.extend(
+            text.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| i as u32 + 1),
+        );
+        LineIndex { line_starts }
+    }
+
+    /// The position of a byte offset; offsets inside a character or past the end are clamped.
+    pub fn position(&self, text: &str, offset: u32) -> Position {
+        let mut offset = (offset as usize).min(text.len());
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = self.line_starts.partition_point(|&s| s as usize <= offset) - 1;
+        let start = self.line_starts[line] as usize;
+        let prefix = &text[start..offset];
+        Position {
+            line: line as u32,
+            utf16_col: prefix.encode_utf16().count() as u32,
+            char_col: prefix.chars().count() as u32,
+        }
+    }
+
+    /// The byte offset of a 0-based line and UTF-16 column, clamped to the text.
+    pub fn offset(&self, text: &str, line: u32, utf16_col: u32) -> u32 {
+        let Some(&start) = self.line_starts.get(line as usize) else {
+            return text.len() as u32;
+        };
+        let mut units = 0;
+        for (i, c) in text[start as usize..].char_indices() {
+            if units >= utf16_col || c == '\n' {
+                return start + i as u32;
+            }
+            units += c.len_utf16() as u32;
+        }
+        text.len() as u32
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_count_utf16_units() {
+        let text = "ab\n😀x\n";
+        let index = LineIndex::new(text);
+        let x = text.find('x').unwrap() as u32;
+        assert_eq!(index.position(text, x), Position { line: 1, utf16_col: 2, char_col: 1 });
+        assert_eq!(index.offset(text, 1, 2), x);
+        assert_eq!(index.position(text, 0), Position { line: 0, utf16_col: 0, char_col: 0 });
+    }
+
+    #[test]
+    fn offsets_inside_a_character_are_clamped() {
+        let text = "😀";
+        let index = LineIndex::new(text);
+        assert_eq!(index.position(text, 2).utf16_col, 0);
+        assert_eq!(index.position(text, 99).utf16_col, 2);
+    }
+}

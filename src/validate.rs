@@ -1,0 +1,192 @@
+//! Checks the resolved model: id formats, placeholder ids, binding names, TTLs.
+//! Each check adds diagnostics; none stops the others.
+
+use crate::diagnostics::{Code, Diagnostic};
+use crate::model::{KV_MIN_TTL, KvModel, Origin, Setting};
+use crate::span::Span;
+
+pub fn validate(model: &KvModel, config_file_span: Span) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let Some(binding) = &model.binding else { return out };
+
+    if let Some(origin) = &binding.name.origin {
+        if let Some(d) = check_binding_name(&binding.name.value, origin) {
+            out.push(d);
+        }
+    }
+    match &binding.id {
+        Some(id) => out.extend(check_namespace_id(&id.value, &id.origin, &binding.name.value)),
+        None => out.push(missing_namespace_id(&binding.name.value, binding.name.origin.as_ref(), config_file_span)),
+    }
+    if let Some(session) = &model.session {
+        out.extend(check_ttl(&session.expires_in, "session lifetime"));
+    }
+    out
+}
+
+/// `kv::placeholder-namespace-id` or `kv::invalid-namespace-id`, if either applies.
+pub fn check_namespace_id(id: &str, origin: &Origin, binding: &str) -> Option<Diagnostic> {
+    let span = origin.value_span;
+    if is_placeholder(id) {
+        return Some(
+            Diagnostic::new(
+                Code::KvPlaceholderNamespaceId,
+                format!("namespace id \"{id}\" looks like a placeholder"),
+                span,
+                "fine for local development, but `wrangler deploy` will fail",
+            )
+            .with_help(format!("run `npx wrangler kv namespace create {binding}` and use the id it prints")),
+        );
+    }
+    if is_namespace_id(id) {
+        return None;
+    }
+    let (message, label) = if id.is_empty() {
+        ("namespace id is empty".to_string(), "an empty id is rejected by wrangler".to_string())
+    } else if is_uuid(id) {
+        (format!("{id:?} is not a KV namespace id"), "this is a UUID, the shape of a D1 database id".to_string())
+    } else {
+        (format!("{id:?} is not a KV namespace id"), format!("a namespace id is 32 hexadecimal characters; this has {} characters", id.chars().count()))
+    };
+    let label = match &origin.via {
+        crate::eval::Via::EnvVar(name) => format!("read from environment variable `{name}`: {label}"),
+        _ => label,
+    };
+    Some(
+        Diagnostic::new(Code::KvInvalidNamespaceId, message, span, label)
+            .with_help("list your namespaces with `npx wrangler kv namespace list` and copy the `id` of the one to bind"),
+    )
+}
+
+pub fn is_namespace_id(id: &str) -> bool {
+    id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+fn is_uuid(id: &str) -> bool {
+    let parts: Vec<&str> = id.split('-').collect();
+    parts.len() == 5
+        && parts.iter().map(|p| p.len()).eq([8, 4, 4, 4, 12])
+        && parts.iter().all(|p| p.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// Ids that stand in for a real one: all zeros, zeros but for the last few
+/// characters (`000…0004`, as Quickback's examples use), one repeated
+/// character, `xxxx…`, `your-…`, `<…>`, `TODO`. Only harmless characters
+/// qualify, so an id that could break out of a string is never a mere warning.
+pub fn is_placeholder(id: &str) -> bool {
+    let harmless = id.bytes().all(|b| b.is_ascii_alphanumeric() || b" <>_.-".contains(&b));
+    if id.is_empty() || !harmless {
+        return false;
+    }
+    let lower = id.to_ascii_lowercase();
+    let first = lower.as_bytes()[0];
+    let zero_prefix = lower.bytes().take_while(|&b| b == b'0').count();
+    (lower.len() >= 8 && lower.bytes().all(|b| b == first))
+        || (is_namespace_id(id) && zero_prefix >= 24)
+        || lower.trim_matches('-').bytes().all(|b| b == b'x' || b == b'-')
+        || lower.starts_with("your-")
+        || lower.starts_with("your_")
+        || (lower.starts_with('<') && lower.ends_with('>'))
+        || lower.contains("todo")
+        || lower.contains("placeholder")
+        || lower.contains("replace-me")
+        || lower.contains("replace_me")
+}
+
+const RESERVED_WORDS: &[&str] = &[
+    "await", "break", "case", "catch", "class", "const", "continue", "debugger", "default", "delete", "do", "else",
+    "enum", "export", "extends", "false", "finally", "for", "function", "if", "implements", "import", "in",
+    "instanceof", "interface", "let", "new", "null", "package", "private", "protected", "public", "return",
+    "static", "super", "switch", "this", "throw", "true", "try", "typeof", "var", "void", "while", "with", "yield",
+];
+
+pub fn is_binding_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    let valid_start = chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == '$');
+    valid_start && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$') && !RESERVED_WORDS.contains(&name)
+}
+
+pub fn check_binding_name(name: &str, origin: &Origin) -> Option<Diagnostic> {
+    if is_binding_name(name) {
+        return None;
+    }
+    let label = if RESERVED_WORDS.contains(&name) {
+        "a reserved word cannot be used as `env.NAME`".to_string()
+    } else if name.is_empty() {
+        "a binding name cannot be empty".to_string()
+    } else {
+        "use ASCII letters, digits, `_` and `$`, not starting with a digit".to_string()
+    };
+    let suggestion: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '$' { c.to_ascii_uppercase() } else { '_' })
+        .collect();
+    let suggestion = if suggestion.starts_with(|c: char| c.is_ascii_digit()) || RESERVED_WORDS.contains(&name) {
+        format!("_{suggestion}")
+    } else {
+        suggestion
+    };
+    let mut d = Diagnostic::new(
+        Code::KvInvalidBindingName,
+        format!("binding name {name:?} is not a JavaScript identifier"),
+        origin.value_span,
+        label,
+    );
+    if is_binding_name(&suggestion) {
+        d = d.with_help(format!("rename the binding, for example to `{suggestion}`"));
+    } else {
+        d = d.with_help("rename the binding to an identifier such as `KV` or `SESSIONS`");
+    }
+    Some(d)
+}
+
+fn missing_namespace_id(binding: &str, binding_origin: Option<&Origin>, config_file_span: Span) -> Diagnostic {
+    let span = binding_origin.map_or(config_file_span, |o| o.use_span);
+    Diagnostic::new(
+        Code::KvMissingNamespaceId,
+        format!("KV binding `{binding}` has no namespace id"),
+        span,
+        "KV is used, but no location gives a namespace id",
+    )
+    .with_help(format!(
+        "`wrangler deploy` will create the namespace on first deploy; to pin one, run `npx wrangler kv namespace create {binding}` and set `namespaceId` in `defineStorage(\"kv\", {{ namespaceId }})`"
+    ))
+}
+
+fn check_ttl(setting: &Setting<u64>, what: &str) -> Option<Diagnostic> {
+    let origin = setting.origin.as_ref()?;
+    (setting.value < KV_MIN_TTL).then(|| {
+        Diagnostic::new(
+            Code::KvTtlBelowMinimum,
+            format!("{what} of {} s is below KV's minimum of {KV_MIN_TTL} s", setting.value),
+            origin.value_span,
+            format!("KV stores this for {KV_MIN_TTL} s"),
+        )
+        .with_help(format!("set `{}` to at least {KV_MIN_TTL} seconds", origin.path.rsplit('.').next().unwrap_or("expiresIn")))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders() {
+        for id in ["00000000000000000000000000000000", "00000000000000000000000000000004", "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "your-kv-id", "<namespace id>", "TODO", "ffffffffffffffffffffffffffffffff"] {
+            assert!(is_placeholder(id), "{id}");
+        }
+        for id in ["0f2ac74b498b48028cb68387c421e279", "a\"b", "<x\"y>", "", "d1d7a6b0-5e8f-4c2a-9b1e-2f3a4b5c6d7e"] {
+            assert!(!is_placeholder(id), "{id}");
+        }
+    }
+
+    #[test]
+    fn binding_names() {
+        for ok in ["KV", "SESSIONS", "_x", "$a1"] {
+            assert!(is_binding_name(ok), "{ok}");
+        }
+        for bad in ["", "my-sessions", "1KV", "class", "a b", "é"] {
+            assert!(!is_binding_name(bad), "{bad}");
+        }
+    }
+}
