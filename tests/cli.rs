@@ -245,3 +245,15 @@ fn explain_knows_every_code() {
     insta::assert_snapshot!("explain_invalid_id", explain(&["explain", "kv::invalid-namespace-id"]).1);
     assert_eq!(explain(&["explain", "kv::nope"]).0, 1);
 }
+
+#[test]
+fn the_bundled_example_is_up_to_date() {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("example");
+    let output = Command::new(env!("CARGO_BIN_EXE_quickback-kv"))
+        .args(["check", "--quiet", "--root"])
+        .arg(&example)
+        .env_remove("KV_NAMESPACE_ID")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+}
