@@ -140,7 +140,7 @@ fn run(inputs: &Inputs, options: &Options, c: &mut Compilation) -> Vec<Output> {
     match wrangler {
         Wrangler::Toml { path, parsed } => {
             check_duplicates(&model, &parsed.bindings, file_span, c);
-            let text = wrangler_toml::edit(parsed, &desired);
+            let text = wrangler_toml::edit(*parsed, &desired);
             outputs.push(Output { path, action: Action::Write(text) });
         }
         Wrangler::Missing if model.in_use() => {
@@ -261,7 +261,7 @@ enum Wrangler {
     Missing,
     /// Reported already; nothing may be written.
     Failed,
-    Toml { path: String, parsed: wrangler_toml::Parsed },
+    Toml { path: String, parsed: Box<wrangler_toml::Parsed> },
 }
 
 fn read_wrangler(files: &[FileInput], c: &mut Compilation) -> Wrangler {
@@ -296,7 +296,7 @@ fn read_wrangler(files: &[FileInput], c: &mut Compilation) -> Wrangler {
     }
     let Some((file, text)) = text_or_diagnostic(&found.path, bytes, Code::WranglerInvalid, c) else { return Wrangler::Failed };
     match wrangler_toml::parse(file, &text) {
-        Ok(parsed) => Wrangler::Toml { path: found.path.clone(), parsed },
+        Ok(parsed) => Wrangler::Toml { path: found.path.clone(), parsed: Box::new(parsed) },
         Err(d) => {
             c.diagnostics.push(d);
             Wrangler::Failed

@@ -4,6 +4,9 @@
 //! `model`) → `validate` → `emit` → `diagnostics`; `compile` ties them together
 //! without doing I/O, and `cli` is the only part that touches the file system.
 
+// Diagnostics travel in `Err` on cold paths; boxing them would only add noise.
+#![allow(clippy::result_large_err)]
+
 pub mod cli;
 pub mod compile;
 pub mod diagnostics;

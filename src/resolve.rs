@@ -67,20 +67,18 @@ impl<'a, 'm> Resolver<'a, 'm> {
             Some(field) => self.ok(self.ev.object(field.value, "providers"))?,
             None => return Some(model),
         };
-        if options.scaffold {
-            if let Some(runtime) = self.provider(&providers, "runtime", "defineRuntime") {
-                if let ProviderConfig::Object(o) = &runtime.config {
-                    model.compatibility_date = self.optional_string(o, "compatibilityDate", "providers.runtime.compatibilityDate");
-                }
-            }
+        if options.scaffold
+            && let Some(ProviderConfig::Object(o)) = self.provider(&providers, "runtime", "defineRuntime").map(|p| p.config)
+        {
+            model.compatibility_date = self.optional_string(&o, "compatibilityDate", "providers.runtime.compatibilityDate");
         }
 
         let mut id_sources = Vec::new();
         let mut binding_name = None;
         let mut kv_in_use = false;
 
-        if let Some(storage) = self.provider(&providers, "storage", "defineStorage") {
-            if storage.name.value == "kv" {
+        if let Some(storage) = self.provider(&providers, "storage", "defineStorage")
+            && storage.name.value == "kv" {
                 kv_in_use = true;
                 match &storage.config {
                     ProviderConfig::Positional(expr) => {
@@ -95,7 +93,6 @@ impl<'a, 'm> Resolver<'a, 'm> {
                     ProviderConfig::None => {}
                 }
             }
-        }
 
         let mut session = None;
         if let Some(auth) = self.provider(&providers, "auth", "defineAuth") {
@@ -110,13 +107,12 @@ impl<'a, 'm> Resolver<'a, 'm> {
             }
         }
 
-        if let Some(database) = self.provider(&providers, "database", "defineDatabase") {
-            if let ProviderConfig::Object(o) = &database.config {
+        if let Some(database) = self.provider(&providers, "database", "defineDatabase")
+            && let ProviderConfig::Object(o) = &database.config {
                 let kv_id = self.optional_string(o, "kvNamespaceId", "providers.database.kvNamespaceId");
                 kv_in_use |= kv_id.is_some();
                 id_sources.extend(kv_id);
             }
-        }
 
         kv_in_use |= session.as_ref().is_some_and(|s: &Session| s.stored_in_kv);
         if kv_in_use {

@@ -9,11 +9,10 @@ pub fn validate(model: &KvModel, config_file_span: Span) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let Some(binding) = &model.binding else { return out };
 
-    if let Some(origin) = &binding.name.origin {
-        if let Some(d) = check_binding_name(&binding.name.value, origin) {
+    if let Some(origin) = &binding.name.origin
+        && let Some(d) = check_binding_name(&binding.name.value, origin) {
             out.push(d);
         }
-    }
     match &binding.id {
         Some(id) => out.extend(check_namespace_id(&id.value, &id.origin, &binding.name.value)),
         None => out.push(missing_namespace_id(&binding.name.value, binding.name.origin.as_ref(), config_file_span)),
