@@ -122,7 +122,7 @@ fn run(inputs: &Inputs, options: &Options, c: &mut Compilation) -> Vec<Output> {
     let scaffold = matches!(wrangler, Wrangler::Missing);
     let (model, diagnostics) = resolve(&evaluator, file_span, ResolveOptions { scaffold });
     c.diagnostics.extend(diagnostics);
-    c.diagnostics.extend(validate::validate(&model, file_span));
+    c.diagnostics.extend(validate::validate(&model));
 
     let desired: Vec<KvEntry> = model
         .binding
@@ -132,14 +132,14 @@ fn run(inputs: &Inputs, options: &Options, c: &mut Compilation) -> Vec<Output> {
     let header = Header::new(&inputs.config.path, &options.command);
     let mut outputs = Vec::new();
     let hand_written: Vec<String> = match &wrangler {
-        Wrangler::Toml { parsed, .. } => parsed.bindings.iter().filter(|b| b.kv && !b.managed).map(|b| b.name.clone()).collect(),
+        Wrangler::Toml { parsed, .. } => parsed.bindings.iter().filter(|b| b.kind == "kv_namespaces" && !b.managed).map(|b| b.name.clone()).collect(),
         _ => Vec::new(),
     };
     let hand_written: Vec<&str> = hand_written.iter().map(String::as_str).collect();
 
     match wrangler {
         Wrangler::Toml { path, parsed } => {
-            check_duplicates(&model, &parsed.bindings, file_span, c);
+            check_duplicates(&model, &parsed.bindings, c);
             let text = wrangler_toml::edit(*parsed, &desired);
             outputs.push(Output { path, action: Action::Write(text) });
         }
@@ -247,7 +247,8 @@ fn text_or_diagnostic(path: &str, bytes: &[u8], not_utf8: Code, c: &mut Compilat
         Err(e) => {
             let at = e.valid_up_to() as u32;
             let file = c.files.add(path, String::from_utf8_lossy(bytes).into_owned());
-            let width = e.error_len().unwrap_or(1) as u32;
+            // The stored text shows the bad bytes as one U+FFFD (3 bytes); the label covers it.
+            let width = '\u{fffd}'.len_utf8() as u32;
             c.diagnostics.push(
                 Diagnostic::new(not_utf8, format!("{path} is not valid UTF-8"), Span::new(file, at, at + width), "invalid byte sequence here")
                     .with_help("re-save the file with UTF-8 encoding"),
@@ -305,28 +306,26 @@ fn read_wrangler(files: &[FileInput], c: &mut Compilation) -> Wrangler {
 }
 
 /// A binding the config manages must not also be bound by hand in the wrangler file.
-fn check_duplicates(model: &KvModel, existing: &[wrangler_toml::ExistingBinding], file_span: Span, c: &mut Compilation) {
+fn check_duplicates(model: &KvModel, existing: &[wrangler_toml::ExistingBinding], c: &mut Compilation) {
     let Some(binding) = &model.binding else { return };
     let name = &binding.name.value;
-    let config_span = binding
-        .name
-        .origin
-        .as_ref()
-        .map(|o| o.value_span)
-        .or_else(|| binding.id.as_ref().map(|id| id.origin.use_span))
-        .unwrap_or(file_span);
+    let config_span = binding.name.origin.as_ref().map_or(binding.declared_at, |o| o.value_span);
     for other in existing.iter().filter(|b| !b.managed && &b.name == name) {
-        c.diagnostics.push(
-            Diagnostic::new(
-                Code::KvDuplicateBinding,
-                format!("binding `{name}` is bound twice"),
-                other.span,
+        let (label, help) = if other.kind == "kv_namespaces" {
+            (
                 format!("the wrangler file binds `{name}` by hand"),
+                format!("delete the hand-written `{name}` entry (quickback-kv writes its own), or rename the binding with `defineStorage(\"kv\", {{ binding: \"...\" }})`"),
             )
-            .with_label(config_span, format!("the config asks quickback-kv to bind `{name}`"))
-            .with_help(format!(
-                "delete the hand-written `{name}` entry (quickback-kv writes its own), or rename the binding with `defineStorage(\"kv\", {{ binding: \"...\" }})`"
-            )),
+        } else {
+            (
+                format!("`{name}` is already a `{}` binding", other.kind),
+                format!("rename the KV binding with `defineStorage(\"kv\", {{ binding: \"...\" }})`; `{name}` stays the `{}` binding", other.kind),
+            )
+        };
+        c.diagnostics.push(
+            Diagnostic::new(Code::KvDuplicateBinding, format!("binding `{name}` is bound twice"), other.span, label)
+                .with_label(config_span, format!("the config asks quickback-kv to bind `{name}` to a KV namespace"))
+                .with_help(help),
         );
     }
 }

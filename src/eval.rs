@@ -424,7 +424,7 @@ impl<'m> Object<'m> {
                 span,
                 format!("this {why}"),
             )
-            .with_help(format!("write `{key}` as a plain property of this object")),
+            .with_help(format!("write `{key}` as a plain property of this object, after any spread")),
             EvalError::TooDeep { span } => too_deep(span),
         })
     }

@@ -63,6 +63,10 @@ pub struct Binding {
     pub id: Option<Resolved<String>>,
     /// Every location that gives an id, in resolution order (the winner first).
     pub id_sources: Vec<Resolved<String>>,
+    /// Whether an id location is written but could not be evaluated (already reported).
+    pub id_failed: bool,
+    /// What turns KV on: the storage provider, else the first id, else `session.storage`.
+    pub declared_at: Span,
 }
 
 /// Session options of `defineAuth("better-auth", { session })`, with defaults applied.
@@ -70,6 +74,8 @@ pub struct Binding {
 pub struct Session {
     /// Whether `session.storage` is `"kv"`.
     pub stored_in_kv: bool,
+    /// Where `storage: "kv"` is written, when it is.
+    pub storage_span: Option<Span>,
     pub binding: Setting<String>,
     pub key_prefix: Setting<String>,
     /// Seconds.

@@ -28,8 +28,16 @@ struct Resolver<'a, 'm> {
     diagnostics: Vec<Diagnostic>,
 }
 
+#[derive(Default)]
+struct IdReads {
+    sources: Vec<Resolved<String>>,
+    failed: bool,
+}
+
 /// A provider as written: `defineX("name", config)` or `{ name, config }`.
 struct Provider<'m> {
+    /// The provider expression (the call or the object).
+    span: Span,
     name: Str,
     config: ProviderConfig<'m>,
 }
@@ -73,34 +81,36 @@ impl<'a, 'm> Resolver<'a, 'm> {
             model.compatibility_date = self.optional_string(&o, "compatibilityDate", "providers.runtime.compatibilityDate");
         }
 
-        let mut id_sources = Vec::new();
+        let mut ids = IdReads::default();
         let mut binding_name = None;
-        let mut kv_in_use = false;
+        // The first thing that turns KV on, for diagnostics about the binding as a whole.
+        let mut declared_at: Option<Span> = None;
 
         if let Some(storage) = self.provider(&providers, "storage", "defineStorage")
-            && storage.name.value == "kv" {
-                kv_in_use = true;
-                match &storage.config {
-                    ProviderConfig::Positional(expr) => {
-                        if let Some(id) = self.ok(self.ev.string(expr, "providers.storage")) {
-                            id_sources.push(resolved(id, "providers.storage", expr.span));
-                        }
+            && storage.name.value == "kv"
+        {
+            declared_at = Some(storage.span);
+            match &storage.config {
+                ProviderConfig::Positional(expr) => {
+                    let before = self.diagnostics.len();
+                    match self.ok(self.ev.string(expr, "providers.storage")) {
+                        Some(id) => ids.sources.push(resolved(id, "providers.storage", expr.span)),
+                        None => ids.failed |= self.diagnostics.len() > before,
                     }
-                    ProviderConfig::Object(o) => {
-                        id_sources.extend(self.optional_string(o, "namespaceId", "providers.storage.namespaceId"));
-                        binding_name = self.optional_string(o, "binding", "providers.storage.binding");
-                    }
-                    ProviderConfig::None => {}
                 }
+                ProviderConfig::Object(o) => {
+                    self.read_id(o, "namespaceId", "providers.storage.namespaceId", &mut ids);
+                    binding_name = self.optional_string(o, "binding", "providers.storage.binding");
+                }
+                ProviderConfig::None => {}
             }
+        }
 
         let mut session = None;
         if let Some(auth) = self.provider(&providers, "auth", "defineAuth") {
             model.better_auth = auth.name.value == "better-auth";
             if let ProviderConfig::Object(o) = &auth.config {
-                let kv_id = self.optional_string(o, "kvId", "providers.auth.kvId");
-                kv_in_use |= kv_id.is_some();
-                id_sources.extend(kv_id);
+                self.read_id(o, "kvId", "providers.auth.kvId", &mut ids);
                 if model.better_auth {
                     session = self.session(o);
                 }
@@ -108,20 +118,27 @@ impl<'a, 'm> Resolver<'a, 'm> {
         }
 
         if let Some(database) = self.provider(&providers, "database", "defineDatabase")
-            && let ProviderConfig::Object(o) = &database.config {
-                let kv_id = self.optional_string(o, "kvNamespaceId", "providers.database.kvNamespaceId");
-                kv_in_use |= kv_id.is_some();
-                id_sources.extend(kv_id);
-            }
+            && let ProviderConfig::Object(o) = &database.config
+        {
+            self.read_id(o, "kvNamespaceId", "providers.database.kvNamespaceId", &mut ids);
+        }
 
-        kv_in_use |= session.as_ref().is_some_and(|s: &Session| s.stored_in_kv);
-        if kv_in_use {
+        let declared_at = declared_at
+            .or_else(|| ids.sources.first().map(|s| s.origin.use_span))
+            .or_else(|| session.as_ref().and_then(|s: &Session| s.storage_span));
+        if let Some(declared_at) = declared_at {
             let name = match binding_name {
                 Some(b) => Setting { value: b.value, origin: Some(b.origin) },
                 None => Setting::default(DEFAULT_BINDING.to_string()),
             };
-            self.check_conflicts(&id_sources);
-            model.binding = Some(Binding { name, id: id_sources.first().cloned(), id_sources });
+            self.check_conflicts(&ids.sources);
+            model.binding = Some(Binding {
+                name,
+                id: ids.sources.first().cloned(),
+                id_sources: ids.sources,
+                id_failed: ids.failed,
+                declared_at,
+            });
         }
         if let (Some(binding), Some(session)) = (&model.binding, &mut session) {
             match &session.binding.origin {
@@ -225,7 +242,7 @@ impl<'a, 'm> Resolver<'a, 'm> {
                     None => ProviderConfig::None,
                     Some(config) => self.provider_config(config, &format!("{path} config"), key == "storage")?,
                 };
-                Some(Provider { name, config })
+                Some(Provider { span: expr.span, name, config })
             }
             ExprKind::Object(_) => {
                 let object = self.ok(self.ev.object(expr, &path))?;
@@ -244,7 +261,7 @@ impl<'a, 'm> Resolver<'a, 'm> {
                     None => ProviderConfig::None,
                     Some(f) => self.provider_config(f.value, &format!("{path}.config"), false)?,
                 };
-                Some(Provider { name, config })
+                Some(Provider { span: expr.span, name, config })
             }
             _ => {
                 // Not a provider shape: let the evaluator say why (function call, let binding, …).
@@ -268,6 +285,16 @@ impl<'a, 'm> Resolver<'a, 'm> {
         self.ok(self.ev.object(expr, path)).map(ProviderConfig::Object)
     }
 
+    /// Reads one namespace id location into `ids`, remembering a failed read so
+    /// that a broken id is not also reported as a missing one.
+    fn read_id(&mut self, object: &Object<'m>, key: &str, path: &str, ids: &mut IdReads) {
+        let before = self.diagnostics.len();
+        match self.optional_string(object, key, path) {
+            Some(id) => ids.sources.push(id),
+            None => ids.failed |= self.diagnostics.len() > before,
+        }
+    }
+
     /// An optional string option: absent or `undefined` is `None`.
     fn optional_string(&mut self, object: &Object<'m>, key: &str, path: &str) -> Option<Resolved<String>> {
         let field = self.ok(object.get(key, path))??;
@@ -288,8 +315,10 @@ impl<'a, 'm> Resolver<'a, 'm> {
         };
         let binding = self.optional_string(&o, "binding", "providers.auth.session.binding");
         let key_prefix = self.optional_string(&o, "keyPrefix", "providers.auth.session.keyPrefix");
+        let stored_in_kv = storage.as_ref().is_some_and(|s| s.value == "kv");
         Some(Session {
-            stored_in_kv: storage.as_ref().is_some_and(|s| s.value == "kv"),
+            stored_in_kv,
+            storage_span: storage.filter(|_| stored_in_kv).map(|s| s.origin.use_span),
             binding: setting(binding, DEFAULT_BINDING),
             key_prefix: setting(key_prefix, DEFAULT_KEY_PREFIX),
             expires_in: self.seconds(&o, "expiresIn", "expiresInDays", DEFAULT_SESSION_EXPIRES_IN),

@@ -5,7 +5,7 @@ use crate::diagnostics::{Code, Diagnostic};
 use crate::model::{KV_MIN_TTL, KvModel, Origin, Setting};
 use crate::span::Span;
 
-pub fn validate(model: &KvModel, config_file_span: Span) -> Vec<Diagnostic> {
+pub fn validate(model: &KvModel) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let Some(binding) = &model.binding else { return out };
 
@@ -15,7 +15,8 @@ pub fn validate(model: &KvModel, config_file_span: Span) -> Vec<Diagnostic> {
         }
     match &binding.id {
         Some(id) => out.extend(check_namespace_id(&id.value, &id.origin, &binding.name.value)),
-        None => out.push(missing_namespace_id(&binding.name.value, binding.name.origin.as_ref(), config_file_span)),
+        None if binding.id_failed => {}
+        None => out.push(missing_namespace_id(&binding.name.value, binding.declared_at)),
     }
     if let Some(session) = &model.session {
         out.extend(check_ttl(&session.expires_in, "session lifetime"));
@@ -139,8 +140,7 @@ pub fn check_binding_name(name: &str, origin: &Origin) -> Option<Diagnostic> {
     Some(d)
 }
 
-fn missing_namespace_id(binding: &str, binding_origin: Option<&Origin>, config_file_span: Span) -> Diagnostic {
-    let span = binding_origin.map_or(config_file_span, |o| o.use_span);
+fn missing_namespace_id(binding: &str, span: Span) -> Diagnostic {
     Diagnostic::new(
         Code::KvMissingNamespaceId,
         format!("KV binding `{binding}` has no namespace id"),

@@ -20,8 +20,9 @@
 //   atomic: by default they throw. `betterAuthKvOptions(env)` configures Better Auth
 //   so that it never calls them: single-use tokens stay in the database
 //   (`verification.storeInDatabase: true`) and rate limits are counted in the
-//   database (`rateLimit.storage: "database"`). `allowNonAtomic: true` opts in to a
-//   best-effort version of both (see KvSecondaryStorageOptions).
+//   database (`rateLimit.storage: "database"`, which needs Better Auth's `rateLimit`
+//   table). `allowNonAtomic: true` opts in to a best-effort version of both (see
+//   KvSecondaryStorageOptions).
 // - KV's shortest expiry is 60 s: a TTL between 0 and 60 s is stored as 60 s (Better
 //   Auth still checks each session's own `expiresAt`). A TTL of 0 or less means
 //   "already expired" and deletes the key. Fractional TTLs are rounded up.
@@ -316,9 +317,13 @@ export interface BetterAuthKvOptions {
  *   (`key`, `count`, `lastRequest`); migrate it like the other tables.
  *
  * Spread it: `betterAuth({ database, ...betterAuthKvOptions(env) })`. To change one
- * of these groups, spread it again rather than replacing it, e.g.
- * `rateLimit: { ...kv.rateLimit, enabled: true, max: 50 }`: a `rateLimit` without
- * `storage` makes Better Auth count in secondary storage, and `increment` throws.
+ * of these groups, spread it again rather than replacing it:
+ *
+ *   const kv = betterAuthKvOptions(env);
+ *   betterAuth({ database, ...kv, rateLimit: { ...kv.rateLimit, enabled: true, max: 50 } });
+ *
+ * A `rateLimit` without `storage` makes Better Auth count in secondary storage,
+ * and then `increment` throws.
  */
 export function betterAuthKvOptions(env: KvSessionEnv): BetterAuthKvOptions {
   return {

@@ -9,7 +9,7 @@ export interface CloudflareBindings {
    */
   CACHE: KVNamespace;
   /**
-   * Workers KV namespace `0f2ac74b498b48028cb68387c421e279`, from `providers.storage.namespaceId` (the fallback used when `KV_NAMESPACE_ID` is not set).
+   * Workers KV namespace `0f2ac74b498b48028cb68387c421e279`, from `providers.storage.namespaceId` (the fallback, used when `KV_NAMESPACE_ID` is unset or empty).
    * Also given by `providers.auth.kvId`, `providers.database.kvNamespaceId`.
    */
   KV: KVNamespace;

@@ -154,7 +154,7 @@ fn describe_origin(files: &Files, origin: &Origin) -> String {
     match &origin.via {
         Via::Literal => format!("{} ({place})", origin.path),
         Via::EnvVar(name) => format!("{} via environment variable {name} ({place})", origin.path),
-        Via::EnvFallback(name) => format!("{} via the fallback for unset {name} ({place})", origin.path),
+        Via::EnvFallback(name) => format!("{} via the fallback for {name}, which is unset or empty ({place})", origin.path),
     }
 }
 

@@ -95,9 +95,9 @@ optionally with `as const`, `satisfies T`, `as T`, `!` or parentheses.";
 quickback-kv evaluates only what KV needs, and only these forms: string,
 number, boolean and null literals; template literals of those; object and array
 literals (with spreads of such objects); member access on them; top-level
-`const` bindings; and `process.env.NAME` with an optional `?? \"fallback\"` or
-`|| \"fallback\"`. Function calls, `let`/`var`, imports from other modules and
-arithmetic are not evaluated. Write the value as a literal, a top-level const,
+`const` bindings; `+ - * / %` on those values; and `process.env.NAME` with an
+optional `?? \"fallback\"` or `|| \"fallback\"`. Function calls, `let`/`var`,
+imports from other modules, conditionals and other operators are not evaluated. Write the value as a literal, a top-level const,
 or read it from an environment variable.";
 
     ConfigWrongType = "config::wrong-type", Error, Input,

@@ -35,7 +35,7 @@ pub fn render(model: &KvModel, hand_written: &[&str], header: &Header) -> Result
                         Via::Literal => format!("Workers KV namespace `{}`, from `{}`.", id.value, origin.path),
                         Via::EnvVar(var) => format!("Workers KV namespace from `{}`, read from `process.env.{var}` at build time.", origin.path),
                         Via::EnvFallback(var) => format!(
-                            "Workers KV namespace `{}`, from `{}` (the fallback used when `{var}` is not set).",
+                            "Workers KV namespace `{}`, from `{}` (the fallback, used when `{var}` is unset or empty).",
                             id.value, origin.path
                         ),
                     });

@@ -30,8 +30,8 @@ pub struct ExistingBinding {
     pub span: Span,
     /// Whether the compiler owns it (and may rewrite it).
     pub managed: bool,
-    /// Whether it is a `kv_namespaces` entry (rather than D1, R2, a var, …).
-    pub kv: bool,
+    /// The table that declares it: `kv_namespaces`, `d1_databases`, `vars`, …
+    pub kind: String,
 }
 
 /// Where `kv_namespaces` entries live, as written by the user.
@@ -103,14 +103,14 @@ pub fn parse(file: FileId, text: &str) -> Result<Parsed, Diagnostic> {
             if let Some(vars) = item.as_table_like() {
                 for (name, _) in vars.iter() {
                     let key_span = vars.key(name).and_then(|k| k.span());
-                    bindings.push(ExistingBinding { name: name.to_string(), span: span(key_span), managed: false, kv: false });
+                    bindings.push(ExistingBinding { name: name.to_string(), span: span(key_span), managed: false, kind: "vars".into() });
                 }
             }
             continue;
         }
         let mut push = |binding: Option<&Value>| {
             if let Some(Value::String(s)) = binding {
-                bindings.push(ExistingBinding { name: s.value().clone(), span: span(s.span()), managed: false, kv: false });
+                bindings.push(ExistingBinding { name: s.value().clone(), span: span(s.span()), managed: false, kind: key.to_string() });
             }
         };
         match item {
@@ -133,7 +133,7 @@ fn entry_binding(
 ) -> (Option<String>, bool) {
     match binding {
         Some(Value::String(s)) => {
-            bindings.push(ExistingBinding { name: s.value().clone(), span: span(s.span()), managed, kv: true });
+            bindings.push(ExistingBinding { name: s.value().clone(), span: span(s.span()), managed, kind: "kv_namespaces".into() });
             (Some(s.value().clone()), managed)
         }
         _ => (None, managed),
@@ -278,6 +278,12 @@ fn new_table(entry: &KvEntry) -> Table {
 }
 
 fn append_inline(array: &mut Array, entry: &KvEntry) {
+    // The comma joining the new entry follows the last one directly: `} ,` would look broken.
+    if let Some(last) = array.iter_mut().last()
+        && last.decor().suffix().and_then(|s| s.as_str()).is_some_and(|s| s.trim().is_empty())
+    {
+        last.decor_mut().set_suffix("");
+    }
     let mut table = InlineTable::new();
     table.insert("binding", Value::from(entry.binding.as_str()));
     if let Some(id) = &entry.id {
