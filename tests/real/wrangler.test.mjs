@@ -1,0 +1,187 @@
+// (b) Real wrangler (pinned 4.116.0) on the generated wrangler config (wrangler.toml;
+// a wrangler.json/.jsonc is loaded too, but its environments are not enumerated):
+// - `wrangler types` loads the config (top level, and each `[env.NAME]` with `--env`,
+//   which is when wrangler checks per-environment rules such as "kv_namespaces exists
+//   at the top level, but not on env.NAME") with exit 0 and no KV-related warning;
+// - the KV-typed keys of wrangler's generated `Env` are type-equal to those of our
+//   `CloudflareBindings` (same names, same optionality, all `KVNamespace`), checked by
+//   compiling with tsc. `--include-runtime=false` keeps wrangler's output to the Env
+//   part, so both sides use @cloudflare/workers-types' KVNamespace.
+
+import assert from "node:assert/strict";
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { describe, test } from "node:test";
+import { stripVTControlCharacters } from "node:util";
+import {
+  TOOLS,
+  PROJECT_CONCURRENCY,
+  pinnedVersion,
+  projects,
+  requirePrerequisites,
+  run,
+  skipUnlessReady,
+  tempWorkspace,
+} from "./support/env.mjs";
+
+function wranglerEnv(dir) {
+  return {
+    WRANGLER_SEND_METRICS: "false",
+    WRANGLER_SEND_ERROR_REPORTS: "false",
+    WRANGLER_HIDE_BANNER: "true", // also skips the registry update check
+    XDG_CONFIG_HOME: path.join(dir, ".xdg"),
+    WRANGLER_CACHE_DIR: path.join(dir, ".wrangler-cache"),
+    WRANGLER_LOG_PATH: path.join(dir, ".wrangler-logs"),
+    FORCE_COLOR: "0",
+    NO_COLOR: "1",
+  };
+}
+
+async function wrangler(dir, args) {
+  const r = await run(TOOLS.wrangler, args, { cwd: dir, env: wranglerEnv(dir), timeoutMs: 90_000 });
+  return {
+    ...r,
+    stdout: stripVTControlCharacters(r.stdout),
+    stderr: stripVTControlCharacters(r.stderr),
+  };
+}
+
+/** Warning blocks (`▲ [WARNING] ...`) in wrangler's output. */
+function warnings(text) {
+  return text
+    .split(/(?=▲ \[WARNING\])/)
+    .filter((block) => block.startsWith("▲ [WARNING]"))
+    .map((block) => block.split(/\n(?=✘ \[ERROR\]|✨|📣)/)[0].trim());
+}
+
+/** Environment names declared in a wrangler.toml (`[env.NAME]`, `[[env.NAME.x]]`). */
+function environments(toml) {
+  const names = new Set();
+  for (const m of toml.matchAll(/^\s*\[\[?\s*env\s*\.\s*(?:"([^"]+)"|([A-Za-z0-9_-]+))/gm)) {
+    names.add(m[1] ?? m[2]);
+  }
+  return [...names];
+}
+
+/** KV binding names in a wrangler.toml (`binding = "X"` lines of kv_namespaces tables). */
+function kvBindingNames(toml) {
+  const names = new Set();
+  for (const table of toml.split(/^(?=\s*\[)/m)) {
+    if (!/^\s*\[\[\s*(?:env\s*\.\s*(?:"[^"]+"|[A-Za-z0-9_-]+)\s*\.\s*)?kv_namespaces\s*\]\]/.test(table)) continue;
+    const m = /^\s*binding\s*=\s*"([^"]+)"/m.exec(table);
+    if (m) names.add(m[1]);
+  }
+  return [...names];
+}
+
+function assertLoads(r, what, bindings) {
+  const all = `${r.stdout}\n${r.stderr}`;
+  assert.equal(r.code, 0, `${what} exited ${r.code}:\n${all}`);
+  assert.doesNotMatch(all, /✘ \[ERROR\]/, `${what} reported an error:\n${all}`);
+  const kvWarnings = warnings(all).filter(
+    (w) => /\bkv\b|kv_namespaces|namespace/i.test(w) || bindings.some((b) => w.includes(b)),
+  );
+  if (kvWarnings.length > 0) assert.fail(`${what} warned about KV:\n${kvWarnings.join("\n\n")}`);
+  return warnings(all);
+}
+
+const EQUALITY_CHECK = `import type { CloudflareBindings } from "./src/env";
+
+type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;
+type KvKeys<T> = { [K in keyof T]-?: [NonNullable<T[K]>] extends [KVNamespace] ? K : never }[keyof T];
+type KvPart<T> = Pick<T, KvKeys<T>>;
+
+// The comparison itself can fail (controls):
+const controlOptional: Equals<{ A: KVNamespace }, { A?: KVNamespace }> = false;
+const controlExtra: Equals<{ A: KVNamespace }, { A: KVNamespace; B: KVNamespace }> = false;
+const controlAny: Equals<{ A: KVNamespace }, { A: any }> = false;
+const controlSame: Equals<KvPart<{ A: KVNamespace; v: "1" }>, { A: KVNamespace }> = true;
+
+// wrangler's Env (top level; bindings missing from some environment are optional)
+// against quickback-kv's CloudflareBindings, KV-typed keys only.
+const kvKeysEqual: Equals<KvPart<Env>, KvPart<CloudflareBindings>> = true;
+// Every key of CloudflareBindings is a KV binding (nothing else is typed there).
+const onlyKv: Equals<KvKeys<CloudflareBindings>, keyof CloudflareBindings> = true;
+// Cloudflare.Env (used by \`import { env } from "cloudflare:workers"\`) agrees too.
+const cloudflareEnvEqual: Equals<KvPart<Cloudflare.Env>, KvPart<CloudflareBindings>> = true;
+
+export const checks = [controlOptional, controlExtra, controlAny, controlSame, kvKeysEqual, onlyKv, cloudflareEnvEqual];
+`;
+
+describe("wrangler on the generated wrangler config", { ...skipUnlessReady(), concurrency: PROJECT_CONCURRENCY }, () => {
+  test("prerequisites", () => {
+    assert.ok(requirePrerequisites());
+  });
+
+  test(`wrangler is the pinned ${pinnedVersion("wrangler")}`, async () => {
+    const ws = tempWorkspace("wrangler-version");
+    try {
+      const r = await wrangler(ws.dir, ["--version"]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, new RegExp(`\\b${pinnedVersion("wrangler").replaceAll(".", "\\.")}\\b`));
+    } finally {
+      ws.cleanup();
+    }
+  });
+
+  for (const project of projects()) {
+    test(`${project.name}: wrangler loads it cleanly and its KV types equal env.d.ts`, async (t) => {
+      const ws = tempWorkspace("wrangler");
+      try {
+        const configName = path.basename(project.wranglerConfig);
+        const toml = readFileSync(project.wranglerConfig, "utf8");
+        // Binding names and environments are read from TOML only; for a JSON config
+        // the type equality below still compares every KV binding.
+        const isToml = configName === "wrangler.toml";
+        const bindings = isToml ? kvBindingNames(toml) : [];
+        copyFileSync(project.wranglerConfig, path.join(ws.dir, configName));
+        mkdirSync(path.join(ws.dir, "src"));
+        copyFileSync(project.envTypes, path.join(ws.dir, "src/env.d.ts"));
+
+        const envs = isToml ? environments(toml) : [];
+        const runs = await Promise.all([
+          wrangler(ws.dir, ["types", "--include-runtime=false", "worker-configuration.d.ts"]),
+          ...envs.map((e) =>
+            wrangler(ws.dir, ["types", "--include-runtime=false", "--env", e, `env-${envs.indexOf(e)}.d.ts`]),
+          ),
+        ]);
+        const other = [
+          ...assertLoads(runs[0], "wrangler types", bindings),
+          ...envs.flatMap((e, i) => assertLoads(runs[i + 1], `wrangler types --env ${e}`, bindings)),
+        ];
+        for (const w of new Set(other)) t.diagnostic(`wrangler warning not about KV: ${w}`);
+
+        const generated = readFileSync(path.join(ws.dir, "worker-configuration.d.ts"), "utf8");
+        for (const b of bindings) {
+          assert.match(generated, new RegExp(`\\b${b}\\??: KVNamespace;`), `wrangler types has no ${b}`);
+        }
+
+        writeFileSync(path.join(ws.dir, "check.ts"), EQUALITY_CHECK);
+        writeFileSync(
+          path.join(ws.dir, "tsconfig.json"),
+          JSON.stringify({
+            compilerOptions: {
+              strict: true,
+              noEmit: true,
+              target: "es2022",
+              lib: ["es2022"],
+              types: ["@cloudflare/workers-types"],
+              module: "esnext",
+              moduleResolution: "bundler",
+            },
+            files: ["worker-configuration.d.ts", "src/env.d.ts", "check.ts"],
+          }),
+        );
+        const tsc = await run(TOOLS.tsc, ["-p", "tsconfig.json", "--pretty", "false"], { cwd: ws.dir });
+        const out = (tsc.stdout + tsc.stderr).trim();
+        assert.ok(
+          tsc.code === 0 && out === "",
+          `KV types of wrangler's Env and CloudflareBindings differ (tsc exited ${tsc.code}):\n${out}\n\n` +
+            `wrangler types:\n${generated}\n\nenv.d.ts:\n${readFileSync(project.envTypes, "utf8")}`,
+        );
+      } finally {
+        ws.cleanup();
+      }
+    });
+  }
+});
