@@ -25,6 +25,7 @@ import {
   requirePrerequisites,
   skipUnlessReady,
   tempWorkspace,
+  listAll,
 } from "./support/env.mjs";
 
 const projectsWithAdapter = (() => {
@@ -34,17 +35,6 @@ const projectsWithAdapter = (() => {
     return e;
   }
 })();
-
-async function listAll(kv) {
-  const keys = [];
-  let cursor;
-  do {
-    const page = await kv.list({ cursor });
-    keys.push(...page.keys);
-    cursor = page.list_complete ? undefined : page.cursor;
-  } while (cursor);
-  return keys;
-}
 
 /** A browser-like client: one cookie jar, one client IP. */
 class Client {

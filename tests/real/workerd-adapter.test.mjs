@@ -18,6 +18,7 @@ import {
   requirePrerequisites,
   skipUnlessReady,
   tempWorkspace,
+  listAll,
 } from "./support/env.mjs";
 
 const MiB = 1024 * 1024;
@@ -41,17 +42,6 @@ async function assertExpiresAfter(kv, storedKey, ttl, action) {
     `expiration ${entry.expiration} is not now + ${ttl} (now was ${start}..${end})`,
   );
   return entry;
-}
-
-async function listAll(kv) {
-  const keys = [];
-  let cursor;
-  do {
-    const page = await kv.list({ cursor });
-    keys.push(...page.keys);
-    cursor = page.list_complete ? undefined : page.cursor;
-  } while (cursor);
-  return keys;
 }
 
 async function listEntry(kv, name) {

@@ -228,3 +228,15 @@ export function adapterConstants(adapterPath) {
  * at a time on a 2-core machine). Steps for one project stay sequential.
  */
 export const PROJECT_CONCURRENCY = 2;
+
+/** Every key of a KV namespace, following `list()` cursors. */
+export async function listAll(kv) {
+  const keys = [];
+  let cursor;
+  do {
+    const page = await kv.list({ cursor });
+    keys.push(...page.keys);
+    cursor = page.list_complete ? undefined : page.cursor;
+  } while (cursor);
+  return keys;
+}
