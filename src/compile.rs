@@ -109,12 +109,13 @@ pub fn compile_on_large_stack(inputs: Inputs, options: Options) -> std::thread::
 }
 
 fn run(inputs: &Inputs, options: &Options, c: &mut Compilation) -> Vec<Output> {
-    let Some((config_file, text)) = read_config(&inputs.config, c) else { return Vec::new() };
+    let Some(config_file) = read_config(&inputs.config, c) else { return Vec::new() };
     c.config_file = Some(config_file);
     let file_span = Span::file_start(config_file);
 
     let wrangler = read_wrangler(&inputs.wrangler, c);
-    let module = match syntax::parse(config_file, &inputs.config.path, &text) {
+
+    let module = match syntax::parse(config_file, &inputs.config.path, c.files.text(config_file)) {
         Ok(module) => module,
         Err(errors) => {
             c.diagnostics.extend(errors);
@@ -134,11 +135,11 @@ fn run(inputs: &Inputs, options: &Options, c: &mut Compilation) -> Vec<Output> {
         .collect();
     let header = Header::new(&inputs.config.path, &options.command);
     let mut outputs = Vec::new();
+    // Collected before the wrangler edit consumes the parsed file.
     let hand_written: Vec<String> = match &wrangler {
-        Wrangler::Toml { parsed, .. } => parsed.bindings.iter().filter(|b| b.kind == "kv_namespaces" && !b.managed).map(|b| b.name.clone()).collect(),
+        Wrangler::Toml { parsed, .. } => parsed.hand_written_kv().map(str::to_string).collect(),
         _ => Vec::new(),
     };
-    let hand_written: Vec<&str> = hand_written.iter().map(String::as_str).collect();
 
     match wrangler {
         Wrangler::Toml { path, parsed } => {
@@ -173,7 +174,7 @@ fn run(inputs: &Inputs, options: &Options, c: &mut Compilation) -> Vec<Output> {
             Some(Ok(text)) => Action::Write(text),
             Some(Err(e)) => {
                 // Templates only print validated values; a failure is a bug, reported at the config.
-                c.diagnostics.push(Diagnostic::new(Code::OutputUnreadable, format!("could not render {path}: {e}"), file_span, "while compiling this config"));
+                c.diagnostics.push(Diagnostic::new(Code::InternalError, format!("could not render {path}: {e}"), file_span, "while compiling this config"));
                 continue;
             }
             None => Action::Delete,
@@ -212,7 +213,7 @@ fn run(inputs: &Inputs, options: &Options, c: &mut Compilation) -> Vec<Output> {
 }
 
 /// The config as text, or `None` after reporting why it cannot be compiled.
-fn read_config(input: &FileInput, c: &mut Compilation) -> Option<(FileId, String)> {
+fn read_config(input: &FileInput, c: &mut Compilation) -> Option<FileId> {
     let bytes = match &input.contents {
         Contents::Bytes(bytes) => bytes,
         Contents::Missing => {
@@ -233,7 +234,7 @@ fn read_config(input: &FileInput, c: &mut Compilation) -> Option<(FileId, String
 }
 
 /// Decodes UTF-8, refusing oversized files; both problems point into the file.
-fn text_or_diagnostic(path: &str, bytes: &[u8], not_utf8: Code, c: &mut Compilation) -> Option<(FileId, String)> {
+fn text_or_diagnostic(path: &str, bytes: &[u8], not_utf8: Code, c: &mut Compilation) -> Option<FileId> {
     if bytes.len() > MAX_CONFIG_BYTES {
         let file = c.files.add(path, "");
         c.diagnostics.push(
@@ -243,10 +244,7 @@ fn text_or_diagnostic(path: &str, bytes: &[u8], not_utf8: Code, c: &mut Compilat
         return None;
     }
     match std::str::from_utf8(bytes) {
-        Ok(text) => {
-            let file = c.files.add(path, text);
-            Some((file, text.to_string()))
-        }
+        Ok(text) => Some(c.files.add(path, text)),
         Err(e) => {
             let at = e.valid_up_to() as u32;
             let file = c.files.add(path, String::from_utf8_lossy(bytes).into_owned());
@@ -298,8 +296,8 @@ fn read_wrangler(files: &[FileInput], c: &mut Compilation) -> Wrangler {
         );
         return Wrangler::Failed;
     }
-    let Some((file, text)) = text_or_diagnostic(&found.path, bytes, Code::WranglerInvalid, c) else { return Wrangler::Failed };
-    match wrangler_toml::parse(file, &text) {
+    let Some(file) = text_or_diagnostic(&found.path, bytes, Code::WranglerInvalid, c) else { return Wrangler::Failed };
+    match wrangler_toml::parse(file, c.files.text(file)) {
         Ok(parsed) => Wrangler::Toml { path: found.path.clone(), parsed: Box::new(parsed) },
         Err(d) => {
             c.diagnostics.push(d);
@@ -314,7 +312,7 @@ fn check_duplicates(model: &KvModel, existing: &[wrangler_toml::ExistingBinding]
     let name = &binding.name.value;
     let config_span = binding.name.origin.as_ref().map_or(binding.declared_at, |o| o.value_span);
     for other in existing.iter().filter(|b| !b.managed && &b.name == name) {
-        let (label, help) = if other.kind == "kv_namespaces" {
+        let (label, help) = if other.kind == wrangler_toml::KV_NAMESPACES {
             (
                 format!("the wrangler file binds `{name}` by hand"),
                 format!("delete the hand-written `{name}` entry (quickback-kv writes its own), or rename the binding with `defineStorage(\"kv\", {{ binding: \"...\" }})`"),

@@ -113,7 +113,6 @@ pub struct Evaluator<'m> {
 pub enum Want {
     String,
     Number,
-    Boolean,
     Object,
 }
 
@@ -122,7 +121,6 @@ impl Want {
         match self {
             Want::String => "a string",
             Want::Number => "a number",
-            Want::Boolean => "a boolean",
             Want::Object => "an object",
         }
     }
@@ -352,13 +350,6 @@ impl<'m> Evaluator<'m> {
         }
     }
 
-    pub fn boolean(&self, expr: &'m Expr, path: &str) -> Result<(bool, Span), Diagnostic> {
-        match self.eval(expr).map_err(|e| to_diagnostic(e, expr, path, Want::Boolean))? {
-            Value::Bool(b, span) => Ok((b, span)),
-            other => Err(wrong_type(&other, expr, path, Want::Boolean)),
-        }
-    }
-
     /// Follows consts and member access to the expression that defines a value,
     /// without evaluating it: how providers built by helper calls are found.
     pub fn deref(&self, expr: &'m Expr, path: &str) -> Result<&'m Expr, Diagnostic> {
@@ -429,13 +420,6 @@ impl<'m> Object<'m> {
         })
     }
 
-    /// Keys written in the object, in order (for reporting unknown options).
-    pub fn keys(&self) -> impl Iterator<Item = (&'m str, Span)> + '_ {
-        self.entries.iter().filter_map(|e| match e {
-            Entry::Known { key, key_span, .. } => Some((*key, *key_span)),
-            Entry::Unknown { .. } => None,
-        })
-    }
 }
 
 /// `process.env.NAME` or `process.env["NAME"]`.

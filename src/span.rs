@@ -69,15 +69,6 @@ impl Files {
     pub fn text(&self, id: FileId) -> &str {
         &self.get(id).text
     }
-
-    /// The source text a span covers; empty when the span is out of range.
-    pub fn snippet(&self, span: Span) -> &str {
-        self.text(span.file).get(span.range()).unwrap_or("")
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
-        self.files.iter().enumerate().map(|(i, f)| (FileId(i as u32), f))
-    }
 }
 
 /// A position for people and editors: 0-based line, and 0-based column counted
@@ -119,21 +110,6 @@ impl LineIndex {
             char_col: prefix.chars().count() as u32,
         }
     }
-
-    /// The byte offset of a 0-based line and UTF-16 column, clamped to the text.
-    pub fn offset(&self, text: &str, line: u32, utf16_col: u32) -> u32 {
-        let Some(&start) = self.line_starts.get(line as usize) else {
-            return text.len() as u32;
-        };
-        let mut units = 0;
-        for (i, c) in text[start as usize..].char_indices() {
-            if units >= utf16_col || c == '\n' {
-                return start + i as u32;
-            }
-            units += c.len_utf16() as u32;
-        }
-        text.len() as u32
-    }
 }
 
 #[cfg(test)]
@@ -146,7 +122,6 @@ mod tests {
         let index = LineIndex::new(text);
         let x = text.find('x').unwrap() as u32;
         assert_eq!(index.position(text, x), Position { line: 1, utf16_col: 2, char_col: 1 });
-        assert_eq!(index.offset(text, 1, 2), x);
         assert_eq!(index.position(text, 0), Position { line: 0, utf16_col: 0, char_col: 0 });
     }
 

@@ -151,7 +151,7 @@ fn run(args: &CommonArgs, mode: Mode) -> u8 {
     reporter.diagnostics(&compilation);
 
     let errors = compilation.diagnostics.iter().filter(|d| d.severity == Severity::Error);
-    let io_failure = errors.clone().any(|d| d.code.cause() == Cause::Io);
+    let io_failure = errors.clone().any(|d| d.code.cause() == Cause::Tool);
     let denied_warnings = args.deny_warnings && compilation.diagnostics.iter().any(|d| d.severity == Severity::Warning);
     if compilation.has_errors() || denied_warnings {
         if denied_warnings && !compilation.has_errors() {

@@ -22,7 +22,7 @@ struct BindingView {
 
 /// `hand_written`: KV bindings the wrangler file declares by hand, typed too so
 /// that `env.d.ts` matches what `wrangler types` reads from the same file.
-pub fn render(model: &KvModel, hand_written: &[&str], header: &Header) -> Result<String, askama::Error> {
+pub fn render(model: &KvModel, hand_written: &[String], header: &Header) -> Result<String, askama::Error> {
     let mut bindings: Vec<BindingView> = model
         .binding
         .iter()
@@ -52,7 +52,7 @@ pub fn render(model: &KvModel, hand_written: &[&str], header: &Header) -> Result
     for name in hand_written {
         if crate::validate::is_binding_name(name) && !bindings.iter().any(|b| b.name == *name) {
             let doc = vec!["Workers KV namespace declared by hand in the wrangler config.".to_string()];
-            bindings.push(BindingView { name: name.to_string(), doc });
+            bindings.push(BindingView { name: name.clone(), doc });
         }
     }
     bindings.sort_by(|a, b| a.name.cmp(&b.name));

@@ -15,6 +15,8 @@ use crate::span::{FileId, Span};
 /// comments directly above an entry.
 pub const MARKER: &str = "# Managed by quickback-kv: change the Quickback config, not this entry.";
 const MARKER_PROBE: &str = "Managed by quickback-kv";
+/// The wrangler key holding KV namespace bindings.
+pub const KV_NAMESPACES: &str = "kv_namespaces";
 
 /// What a new wrangler.toml is created with.
 pub struct Scaffold<'a> {
@@ -72,7 +74,7 @@ pub fn parse(file: FileId, text: &str) -> Result<Parsed, Diagnostic> {
 
     let mut entries = Vec::new();
     let mut bindings = Vec::new();
-    let form = match document.get("kv_namespaces") {
+    let form = match document.get(KV_NAMESPACES) {
         None => Form::Absent,
         Some(Item::ArrayOfTables(tables)) => {
             for table in tables.iter() {
@@ -96,7 +98,7 @@ pub fn parse(file: FileId, text: &str) -> Result<Parsed, Diagnostic> {
 
     // Other kinds of bindings share `env` with KV namespaces.
     for (key, item) in document.iter() {
-        if key == "kv_namespaces" {
+        if key == KV_NAMESPACES {
             continue;
         }
         if key == "vars" {
@@ -133,7 +135,7 @@ fn entry_binding(
 ) -> (Option<String>, bool) {
     match binding {
         Some(Value::String(s)) => {
-            bindings.push(ExistingBinding { name: s.value().clone(), span: span(s.span()), managed, kind: "kv_namespaces".into() });
+            bindings.push(ExistingBinding { name: s.value().clone(), span: span(s.span()), managed, kind: KV_NAMESPACES.into() });
             (Some(s.value().clone()), managed)
         }
         _ => (None, managed),
@@ -143,6 +145,13 @@ fn entry_binding(
 fn invalid_shape(span: Span, label: &str) -> Diagnostic {
     Diagnostic::new(Code::WranglerInvalid, "`kv_namespaces` in wrangler.toml has an unexpected shape", span, label)
         .with_help("write each namespace as a `[[kv_namespaces]]` table with `binding` and `id`")
+}
+
+impl Parsed {
+    /// KV bindings the user wrote by hand (not owned by the compiler).
+    pub fn hand_written_kv(&self) -> impl Iterator<Item = &str> {
+        self.bindings.iter().filter(|b| b.kind == KV_NAMESPACES && !b.managed).map(|b| b.name.as_str())
+    }
 }
 
 /// Applies the desired entries to a parsed file and returns the new text.
@@ -159,13 +168,13 @@ pub fn edit(parsed: Parsed, desired: &[KvEntry]) -> String {
                 done[d] = true;
                 match form {
                     Form::Tables => {
-                        if let Some(table) = doc["kv_namespaces"].as_array_of_tables_mut().and_then(|t| t.get_mut(index)) {
-                            update_table(table, &desired[d]);
+                        if let Some(table) = doc[KV_NAMESPACES].as_array_of_tables_mut().and_then(|t| t.get_mut(index)) {
+                            update(table, &desired[d]);
                         }
                     }
                     Form::Inline => {
-                        if let Some(table) = doc["kv_namespaces"].as_array_mut().and_then(|a| a.get_mut(index)).and_then(Value::as_inline_table_mut) {
-                            update_inline(table, &desired[d]);
+                        if let Some(table) = doc[KV_NAMESPACES].as_array_mut().and_then(|a| a.get_mut(index)).and_then(Value::as_inline_table_mut) {
+                            update(table, &desired[d]);
                         }
                     }
                     Form::Absent => {}
@@ -177,12 +186,12 @@ pub fn edit(parsed: Parsed, desired: &[KvEntry]) -> String {
     for &index in remove.iter().rev() {
         match form {
             Form::Tables => {
-                if let Some(t) = doc["kv_namespaces"].as_array_of_tables_mut() {
+                if let Some(t) = doc[KV_NAMESPACES].as_array_of_tables_mut() {
                     t.remove(index);
                 }
             }
             Form::Inline => {
-                if let Some(a) = doc["kv_namespaces"].as_array_mut() {
+                if let Some(a) = doc[KV_NAMESPACES].as_array_mut() {
                     a.remove(index);
                 }
             }
@@ -192,7 +201,7 @@ pub fn edit(parsed: Parsed, desired: &[KvEntry]) -> String {
     let missing: Vec<&KvEntry> = desired.iter().zip(&done).filter(|(_, done)| !**done).map(|(d, _)| d).collect();
     match form {
         Form::Inline => {
-            if let Some(array) = doc["kv_namespaces"].as_array_mut() {
+            if let Some(array) = doc[KV_NAMESPACES].as_array_mut() {
                 for entry in missing {
                     append_inline(array, entry);
                 }
@@ -201,9 +210,9 @@ pub fn edit(parsed: Parsed, desired: &[KvEntry]) -> String {
         Form::Tables | Form::Absent => {
             if !missing.is_empty() {
                 if form == Form::Absent {
-                    doc.insert("kv_namespaces", Item::ArrayOfTables(ArrayOfTables::new()));
+                    doc.insert(KV_NAMESPACES, Item::ArrayOfTables(ArrayOfTables::new()));
                 }
-                if let Some(tables) = doc["kv_namespaces"].as_array_of_tables_mut() {
+                if let Some(tables) = doc[KV_NAMESPACES].as_array_of_tables_mut() {
                     for entry in missing {
                         tables.push(new_table(entry));
                     }
@@ -212,13 +221,13 @@ pub fn edit(parsed: Parsed, desired: &[KvEntry]) -> String {
         }
     }
     // An emptied list leaves no `kv_namespaces = []` or dangling key behind.
-    let empty = match doc.get("kv_namespaces") {
+    let empty = match doc.get(KV_NAMESPACES) {
         Some(Item::ArrayOfTables(t)) => t.is_empty(),
         Some(Item::Value(Value::Array(a))) => a.is_empty() && form == Form::Absent,
         _ => false,
     };
     if empty {
-        doc.remove("kv_namespaces");
+        doc.remove(KV_NAMESPACES);
     }
     doc.to_string()
 }
@@ -257,12 +266,8 @@ fn set_string(table: &mut dyn toml_edit::TableLike, key: &str, value: Option<&st
     }
 }
 
-fn update_table(table: &mut Table, entry: &KvEntry) {
-    set_string(table, "binding", Some(&entry.binding));
-    set_string(table, "id", entry.id.as_deref());
-}
-
-fn update_inline(table: &mut InlineTable, entry: &KvEntry) {
+/// Brings an owned entry (a `[[kv_namespaces]]` table or an inline table) up to date.
+fn update(table: &mut dyn toml_edit::TableLike, entry: &KvEntry) {
     set_string(table, "binding", Some(&entry.binding));
     set_string(table, "id", entry.id.as_deref());
 }
