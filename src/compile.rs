@@ -131,7 +131,7 @@ fn run(inputs: &Inputs, options: &Options, c: &mut Compilation) -> Vec<Output> {
     let desired: Vec<KvEntry> = model
         .binding
         .iter()
-        .map(|b| KvEntry { binding: b.name.value.clone(), id: b.id.as_ref().map(|id| id.value.clone()) })
+        .map(|b| KvEntry { binding: b.name.value.clone(), id: b.id.as_ref().map(|id| id.value.clone()), preview_id: None, remote: false })
         .collect();
     let header = Header::new(&inputs.config.path, &options.command);
     let mut outputs = Vec::new();
@@ -307,12 +307,12 @@ fn read_wrangler(files: &[FileInput], c: &mut Compilation) -> Wrangler {
 }
 
 /// A binding the config manages must not also be bound by hand in the wrangler file.
-fn check_duplicates(model: &KvModel, existing: &[wrangler_toml::ExistingBinding], c: &mut Compilation) {
+fn check_duplicates(model: &KvModel, existing: &[emit::ExistingBinding], c: &mut Compilation) {
     let Some(binding) = &model.binding else { return };
     let name = &binding.name.value;
     let config_span = binding.name.origin.as_ref().map_or(binding.declared_at, |o| o.value_span);
     for other in existing.iter().filter(|b| !b.managed && &b.name == name) {
-        let (label, help) = if other.kind == wrangler_toml::KV_NAMESPACES {
+        let (label, help) = if other.kind == emit::KV_NAMESPACES {
             (
                 format!("the wrangler file binds `{name}` by hand"),
                 format!("delete the hand-written `{name}` entry (quickback-kv writes its own), or rename the binding with `defineStorage(\"kv\", {{ binding: \"...\" }})`"),

@@ -7,33 +7,19 @@
 
 use toml_edit::{Array, ArrayOfTables, DocumentMut, InlineTable, Item, Table, Value};
 
-use super::KvEntry;
+use super::{ExistingBinding, KV_NAMESPACES, KvEntry, MARKER_PROBE};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::span::{FileId, Span};
 
 /// Marks an entry the compiler owns. Detection looks for this text in the
 /// comments directly above an entry.
 pub const MARKER: &str = "# Managed by quickback-kv: change the Quickback config, not this entry.";
-const MARKER_PROBE: &str = "Managed by quickback-kv";
-/// The wrangler key holding KV namespace bindings.
-pub const KV_NAMESPACES: &str = "kv_namespaces";
 
 /// What a new wrangler.toml is created with.
 pub struct Scaffold<'a> {
     pub header: &'a str,
     pub name: &'a str,
     pub compatibility_date: &'a str,
-}
-
-/// A binding already present in the wrangler file, for duplicate checks.
-#[derive(Debug, Clone)]
-pub struct ExistingBinding {
-    pub name: String,
-    pub span: Span,
-    /// Whether the compiler owns it (and may rewrite it).
-    pub managed: bool,
-    /// The table that declares it: `kv_namespaces`, `d1_databases`, `vars`, …
-    pub kind: String,
 }
 
 /// Where `kv_namespaces` entries live, as written by the user.
@@ -105,14 +91,14 @@ pub fn parse(file: FileId, text: &str) -> Result<Parsed, Diagnostic> {
             if let Some(vars) = item.as_table_like() {
                 for (name, _) in vars.iter() {
                     let key_span = vars.key(name).and_then(|k| k.span());
-                    bindings.push(ExistingBinding { name: name.to_string(), span: span(key_span), managed: false, kind: "vars".into() });
+                    bindings.push(ExistingBinding { name: name.to_string(), span: span(key_span), managed: false, kind: "vars".into(), environment: None });
                 }
             }
             continue;
         }
         let mut push = |binding: Option<&Value>| {
             if let Some(Value::String(s)) = binding {
-                bindings.push(ExistingBinding { name: s.value().clone(), span: span(s.span()), managed: false, kind: key.to_string() });
+                bindings.push(ExistingBinding { name: s.value().clone(), span: span(s.span()), managed: false, kind: key.to_string(), environment: None });
             }
         };
         match item {
@@ -135,7 +121,7 @@ fn entry_binding(
 ) -> (Option<String>, bool) {
     match binding {
         Some(Value::String(s)) => {
-            bindings.push(ExistingBinding { name: s.value().clone(), span: span(s.span()), managed, kind: KV_NAMESPACES.into() });
+            bindings.push(ExistingBinding { name: s.value().clone(), span: span(s.span()), managed, kind: KV_NAMESPACES.into(), environment: None });
             (Some(s.value().clone()), managed)
         }
         _ => (None, managed),
