@@ -4,9 +4,10 @@
 use std::collections::BTreeMap;
 
 use crate::diagnostics::{self, Code, Diagnostic};
-use crate::emit::{self, Header, KvEntry, env_types, session_adapter, wrangler_toml};
+use crate::emit::{self, Desired, Existing, Header, env_types, session_adapter, wrangler_json, wrangler_toml};
 use crate::eval::Evaluator;
 use crate::model::KvModel;
+use crate::plan::plan;
 use crate::resolve::{ResolveOptions, resolve};
 use crate::span::{FileId, Files, Span};
 use crate::{syntax, validate};
@@ -74,6 +75,8 @@ pub struct Compilation {
     /// Empty whenever a diagnostic is an error.
     pub outputs: Vec<Output>,
     pub model: KvModel,
+    /// The `kv_namespaces` entries per scope of the wrangler config.
+    pub desired: Desired,
     pub config_file: Option<FileId>,
 }
 
@@ -113,38 +116,41 @@ fn run(inputs: &Inputs, options: &Options, c: &mut Compilation) -> Vec<Output> {
     c.config_file = Some(config_file);
     let file_span = Span::file_start(config_file);
 
-    let wrangler = read_wrangler(&inputs.wrangler, c);
+    let found = find_wrangler(&inputs.wrangler);
 
     let module = match syntax::parse(config_file, &inputs.config.path, c.files.text(config_file)) {
         Ok(module) => module,
         Err(errors) => {
             c.diagnostics.extend(errors);
+            // The wrangler file is still checked, so all its problems show at once.
+            read_wrangler(found, &[], c);
             return Vec::new();
         }
     };
     let evaluator = Evaluator::new(&module, &inputs.env);
-    let scaffold = matches!(wrangler, Wrangler::Missing);
-    let (model, diagnostics) = resolve(&evaluator, file_span, ResolveOptions { scaffold });
+    let (model, diagnostics) = resolve(&evaluator, file_span, ResolveOptions { scaffold: found.is_none() });
     c.diagnostics.extend(diagnostics);
     c.diagnostics.extend(validate::validate(&model));
 
-    let desired: Vec<KvEntry> = model
-        .binding
-        .iter()
-        .map(|b| KvEntry { binding: b.name.value.clone(), id: b.id.as_ref().map(|id| id.value.clone()), preview_id: None, remote: false })
-        .collect();
+    let managed: Vec<String> = model.bindings.iter().map(|b| b.name.value.clone()).collect();
+    let wrangler = read_wrangler(found, &managed, c);
+    let existing = match &wrangler {
+        Wrangler::Toml { parsed, .. } => parsed.existing.clone(),
+        Wrangler::Json { parsed, .. } => parsed.existing.clone(),
+        Wrangler::Missing | Wrangler::Failed => Existing::default(),
+    };
+    let (desired, diagnostics) = plan(&model, &existing);
+    c.diagnostics.extend(diagnostics);
+
     let header = Header::new(&inputs.config.path, &options.command);
     let mut outputs = Vec::new();
-    // Collected before the wrangler edit consumes the parsed file.
-    let hand_written: Vec<String> = match &wrangler {
-        Wrangler::Toml { parsed, .. } => parsed.hand_written_kv().map(str::to_string).collect(),
-        _ => Vec::new(),
-    };
-
     match wrangler {
         Wrangler::Toml { path, parsed } => {
-            check_duplicates(&model, &parsed.bindings, c);
             let text = wrangler_toml::edit(*parsed, &desired);
+            outputs.push(Output { path, action: Action::Write(text) });
+        }
+        Wrangler::Json { path, parsed } => {
+            let text = wrangler_json::edit(*parsed, &desired);
             outputs.push(Output { path, action: Action::Write(text) });
         }
         Wrangler::Missing if model.in_use() => {
@@ -162,7 +168,7 @@ fn run(inputs: &Inputs, options: &Options, c: &mut Compilation) -> Vec<Output> {
     }
 
     let generated = [
-        (&options.env_types_path, if model.in_use() { Some(env_types::render(&model, &hand_written, &header)) } else { None }),
+        (&options.env_types_path, if model.in_use() { Some(env_types::render(&model, &existing, &desired, &header)) } else { None }),
         (
             &options.session_adapter_path,
             if model.better_auth { session_adapter::render(&model, &header).transpose() } else { None },
@@ -209,6 +215,7 @@ fn run(inputs: &Inputs, options: &Options, c: &mut Compilation) -> Vec<Output> {
         }
     }
     c.model = model;
+    c.desired = desired;
     outputs
 }
 
@@ -264,16 +271,19 @@ enum Wrangler {
     /// Reported already; nothing may be written.
     Failed,
     Toml { path: String, parsed: Box<wrangler_toml::Parsed> },
+    Json { path: String, parsed: Box<wrangler_json::Parsed> },
 }
 
-fn read_wrangler(files: &[FileInput], c: &mut Compilation) -> Wrangler {
-    // Wrangler reads the first that exists; that is the one to edit.
-    let Some(found) = WRANGLER_FILES
+/// The wrangler file wrangler itself would read: the first of [`WRANGLER_FILES`] that exists.
+fn find_wrangler(files: &[FileInput]) -> Option<&FileInput> {
+    WRANGLER_FILES
         .iter()
         .find_map(|name| files.iter().find(|f| f.path == *name && !matches!(f.contents, Contents::Missing)))
-    else {
-        return Wrangler::Missing;
-    };
+}
+
+/// `managed`: the bindings the config asks for; a strict `wrangler.json` owns its entries by name.
+fn read_wrangler(found: Option<&FileInput>, managed: &[String], c: &mut Compilation) -> Wrangler {
+    let Some(found) = found else { return Wrangler::Missing };
     let bytes = match &found.contents {
         Contents::Bytes(bytes) => bytes,
         Contents::Unreadable(error) => {
@@ -284,49 +294,24 @@ fn read_wrangler(files: &[FileInput], c: &mut Compilation) -> Wrangler {
         Contents::Missing => return Wrangler::Missing,
     };
     if !found.path.ends_with(".toml") {
+        // Until the JSON editor lands (issue 5 is in progress).
         let file = c.files.add(found.path.clone(), String::from_utf8_lossy(bytes).into_owned());
         c.diagnostics.push(
-            Diagnostic::new(
-                Code::WranglerJsonUnsupported,
-                format!("{} is not supported yet", found.path),
-                Span::file_start(file),
-                "wrangler reads this file before wrangler.toml",
-            )
-            .with_help("convert it to wrangler.toml, or add the `kv_namespaces` entries by hand; a new wrangler.toml beside it would be ignored"),
+            Diagnostic::new(Code::WranglerJsonUnsupported, format!("{} is not supported yet", found.path), Span::file_start(file), "wrangler reads this file before wrangler.toml")
+                .with_help("convert it to wrangler.toml, or add the `kv_namespaces` entries by hand; a new wrangler.toml beside it would be ignored"),
         );
         return Wrangler::Failed;
     }
     let Some(file) = text_or_diagnostic(&found.path, bytes, Code::WranglerInvalid, c) else { return Wrangler::Failed };
-    match wrangler_toml::parse(file, c.files.text(file)) {
-        Ok(parsed) => Wrangler::Toml { path: found.path.clone(), parsed: Box::new(parsed) },
-        Err(d) => {
-            c.diagnostics.push(d);
-            Wrangler::Failed
-        }
-    }
-}
-
-/// A binding the config manages must not also be bound by hand in the wrangler file.
-fn check_duplicates(model: &KvModel, existing: &[emit::ExistingBinding], c: &mut Compilation) {
-    let Some(binding) = &model.binding else { return };
-    let name = &binding.name.value;
-    let config_span = binding.name.origin.as_ref().map_or(binding.declared_at, |o| o.value_span);
-    for other in existing.iter().filter(|b| !b.managed && &b.name == name) {
-        let (label, help) = if other.kind == emit::KV_NAMESPACES {
-            (
-                format!("the wrangler file binds `{name}` by hand"),
-                format!("delete the hand-written `{name}` entry (quickback-kv writes its own), or rename the binding with `defineStorage(\"kv\", {{ binding: \"...\" }})`"),
-            )
-        } else {
-            (
-                format!("`{name}` is already a `{}` binding", other.kind),
-                format!("rename the KV binding with `defineStorage(\"kv\", {{ binding: \"...\" }})`; `{name}` stays the `{}` binding", other.kind),
-            )
-        };
-        c.diagnostics.push(
-            Diagnostic::new(Code::KvDuplicateBinding, format!("binding `{name}` is bound twice"), other.span, label)
-                .with_label(config_span, format!("the config asks quickback-kv to bind `{name}` to a KV namespace"))
-                .with_help(help),
-        );
-    }
+    let path = found.path.clone();
+    let parsed = if path.ends_with(".toml") {
+        wrangler_toml::parse(file, c.files.text(file)).map(|parsed| Wrangler::Toml { path, parsed: Box::new(parsed) })
+    } else {
+        let strict_json = path.ends_with(".json");
+        wrangler_json::parse(file, c.files.text(file), strict_json, managed).map(|parsed| Wrangler::Json { path, parsed: Box::new(parsed) })
+    };
+    parsed.unwrap_or_else(|d| {
+        c.diagnostics.push(d);
+        Wrangler::Failed
+    })
 }

@@ -113,7 +113,9 @@ pub struct Evaluator<'m> {
 pub enum Want {
     String,
     Number,
+    Boolean,
     Object,
+    Array,
 }
 
 impl Want {
@@ -121,7 +123,9 @@ impl Want {
         match self {
             Want::String => "a string",
             Want::Number => "a number",
+            Want::Boolean => "a boolean",
             Want::Object => "an object",
+            Want::Array => "an array",
         }
     }
 }
@@ -350,6 +354,21 @@ impl<'m> Evaluator<'m> {
         }
     }
 
+    pub fn boolean(&self, expr: &'m Expr, path: &str) -> Result<(bool, Span), Diagnostic> {
+        match self.eval(expr).map_err(|e| to_diagnostic(e, expr, path, Want::Boolean))? {
+            Value::Bool(b, span) => Ok((b, span)),
+            other => Err(wrong_type(&other, expr, path, Want::Boolean)),
+        }
+    }
+
+    /// The elements of an array (spreads of evaluable arrays flattened), unevaluated.
+    pub fn array(&self, expr: &'m Expr, path: &str) -> Result<Vec<&'m Expr>, Diagnostic> {
+        match self.eval(expr).map_err(|e| to_diagnostic(e, expr, path, Want::Array))? {
+            Value::Array(items, _) => Ok(items),
+            other => Err(wrong_type(&other, expr, path, Want::Array)),
+        }
+    }
+
     /// Follows consts and member access to the expression that defines a value,
     /// without evaluating it: how providers built by helper calls are found.
     pub fn deref(&self, expr: &'m Expr, path: &str) -> Result<&'m Expr, Diagnostic> {
@@ -420,6 +439,33 @@ impl<'m> Object<'m> {
         })
     }
 
+    /// Every property in written order (a key written twice: its last value, at
+    /// its first position). An entry that cannot be evaluated makes this an error,
+    /// since it might add keys.
+    pub fn fields(&self, path: &str) -> Result<Vec<(&'m str, Field<'m>)>, Diagnostic> {
+        let mut out: Vec<(&'m str, Field<'m>)> = Vec::new();
+        for entry in &self.entries {
+            match entry {
+                Entry::Known { key, key_span, value } => {
+                    let field = Field { key_span: *key_span, value };
+                    match out.iter_mut().find(|(k, _)| k == key) {
+                        Some(slot) => slot.1 = field,
+                        None => out.push((key, field)),
+                    }
+                }
+                Entry::Unknown { span, what, .. } => {
+                    return Err(Diagnostic::new(
+                        Code::ConfigNotConstant,
+                        format!("the keys of `{path}` are not known at compile time"),
+                        *span,
+                        format!("this is {what}, which is not evaluated"),
+                    )
+                    .with_help(format!("write every entry of `{path}` as a plain `name: value` property")));
+                }
+            }
+        }
+        Ok(out)
+    }
 }
 
 /// `process.env.NAME` or `process.env["NAME"]`.

@@ -13,6 +13,7 @@ pub mod diagnostics;
 pub mod emit;
 pub mod eval;
 pub mod model;
+pub mod plan;
 pub mod resolve;
 pub mod span;
 pub mod syntax;

@@ -46,8 +46,10 @@ pub const KV_MIN_TTL: u64 = 60;
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct KvModel {
-    /// The KV binding, when the config uses KV at all.
-    pub binding: Option<Binding>,
+    /// The KV bindings, when the config uses KV at all. The first is the storage
+    /// provider's own binding (the one `kvId` and `kvNamespaceId` also feed);
+    /// the others come from `namespaces`, in written order.
+    pub bindings: Vec<Binding>,
     /// Whether the auth provider is Better Auth (the session adapter targets it).
     pub better_auth: bool,
     pub session: Option<Session>,
@@ -65,8 +67,31 @@ pub struct Binding {
     pub id_sources: Vec<Resolved<String>>,
     /// Whether an id location is written but could not be evaluated (already reported).
     pub id_failed: bool,
-    /// What turns KV on: the storage provider, else the first id, else `session.storage`.
+    /// `previewId`: the namespace `wrangler dev` uses.
+    pub preview_id: Option<Resolved<String>>,
+    /// `remote: true`: `wrangler dev` binds the deployed namespace.
+    pub remote: bool,
+    /// `environments.<name>`, in written order.
+    pub environments: Vec<EnvironmentIds>,
+    /// What turns this binding on: its provider or `namespaces` entry, else the
+    /// first id, else `session.storage`.
     pub declared_at: Span,
+}
+
+/// A binding's own namespace for one environment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnvironmentIds {
+    /// The environment's name; its origin is the key in `environments`.
+    pub name: Resolved<String>,
+    pub id: Option<Resolved<String>>,
+    pub id_failed: bool,
+    pub preview_id: Option<Resolved<String>>,
+}
+
+impl Binding {
+    pub fn environment(&self, name: &str) -> Option<&EnvironmentIds> {
+        self.environments.iter().find(|e| e.name.value == name)
+    }
 }
 
 /// Session options of `defineAuth("better-auth", { session })`, with defaults applied.
@@ -86,6 +111,21 @@ pub struct Session {
 
 impl KvModel {
     pub fn in_use(&self) -> bool {
-        self.binding.is_some()
+        !self.bindings.is_empty()
+    }
+
+    pub fn binding(&self, name: &str) -> Option<&Binding> {
+        self.bindings.iter().find(|b| b.name.value == name)
+    }
+
+    /// Environment names the config gives ids for, each once, in first-written order.
+    pub fn environment_names(&self) -> Vec<&Resolved<String>> {
+        let mut names: Vec<&Resolved<String>> = Vec::new();
+        for env in self.bindings.iter().flat_map(|b| &b.environments) {
+            if !names.iter().any(|n| n.value == env.name.value) {
+                names.push(&env.name);
+            }
+        }
+        names
     }
 }

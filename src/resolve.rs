@@ -18,7 +18,7 @@ pub struct ResolveOptions {
 }
 
 pub fn resolve(ev: &Evaluator, file_span: Span, options: ResolveOptions) -> (KvModel, Vec<Diagnostic>) {
-    let mut r = Resolver { ev, diagnostics: Vec::new() };
+    let mut r = Resolver { ev, diagnostics: Vec::new(), failures: 0 };
     let model = r.config(file_span, options).unwrap_or_default();
     (model, r.diagnostics)
 }
@@ -26,6 +26,37 @@ pub fn resolve(ev: &Evaluator, file_span: Span, options: ResolveOptions) -> (KvM
 struct Resolver<'a, 'm> {
     ev: &'a Evaluator<'m>,
     diagnostics: Vec<Diagnostic>,
+    /// Failed reads, counted even when their diagnostic was a repeat.
+    failures: usize,
+}
+
+/// The options of one namespace spec, before its ids are known.
+#[derive(Default)]
+struct NamespaceOptions {
+    name: Option<Resolved<String>>,
+    preview_id: Option<Resolved<String>>,
+    remote: bool,
+    environments: Vec<EnvironmentIds>,
+    declared_at: Option<Span>,
+}
+
+impl NamespaceOptions {
+    fn into_binding(self, ids: IdReads, declared_at: Span) -> Binding {
+        let name = match self.name {
+            Some(b) => Setting { value: b.value, origin: Some(b.origin) },
+            None => Setting::default(DEFAULT_BINDING.to_string()),
+        };
+        Binding {
+            name,
+            id: ids.sources.first().cloned(),
+            id_sources: ids.sources,
+            id_failed: ids.failed,
+            preview_id: self.preview_id,
+            remote: self.remote,
+            environments: self.environments,
+            declared_at: self.declared_at.unwrap_or(declared_at),
+        }
+    }
 }
 
 #[derive(Default)]
@@ -51,8 +82,17 @@ enum ProviderConfig<'m> {
 
 impl<'a, 'm> Resolver<'a, 'm> {
     /// Records a diagnostic and turns the result into an option.
+    /// Reading several keys past one unevaluable spread reports it once.
     fn ok<T>(&mut self, result: Result<T, Diagnostic>) -> Option<T> {
-        result.map_err(|d| self.diagnostics.push(d)).ok()
+        result
+            .map_err(|d| {
+                self.failures += 1;
+                let seen = self.diagnostics.iter().any(|o| o.code == d.code && o.primary().span == d.primary().span);
+                if !seen {
+                    self.diagnostics.push(d);
+                }
+            })
+            .ok()
     }
 
     fn config(&mut self, file_span: Span, options: ResolveOptions) -> Option<KvModel> {
@@ -82,7 +122,8 @@ impl<'a, 'm> Resolver<'a, 'm> {
         }
 
         let mut ids = IdReads::default();
-        let mut binding_name = None;
+        let mut primary = NamespaceOptions::default();
+        let mut more = Vec::new();
         // The first thing that turns KV on, for diagnostics about the binding as a whole.
         let mut declared_at: Option<Span> = None;
 
@@ -92,15 +133,16 @@ impl<'a, 'm> Resolver<'a, 'm> {
             declared_at = Some(storage.span);
             match &storage.config {
                 ProviderConfig::Positional(expr) => {
-                    let before = self.diagnostics.len();
+                    let before = self.failures;
                     match self.ok(self.ev.string(expr, "providers.storage")) {
                         Some(id) => ids.sources.push(resolved(id, "providers.storage", expr.span)),
-                        None => ids.failed |= self.diagnostics.len() > before,
+                        None => ids.failed |= self.failures > before,
                     }
                 }
                 ProviderConfig::Object(o) => {
                     self.read_id(o, "namespaceId", "providers.storage.namespaceId", &mut ids);
-                    binding_name = self.optional_string(o, "binding", "providers.storage.binding");
+                    primary = self.namespace_options(o, "providers.storage");
+                    more = self.namespaces(o);
                 }
                 ProviderConfig::None => {}
             }
@@ -127,31 +169,29 @@ impl<'a, 'm> Resolver<'a, 'm> {
             .or_else(|| ids.sources.first().map(|s| s.origin.use_span))
             .or_else(|| session.as_ref().and_then(|s: &Session| s.storage_span));
         if let Some(declared_at) = declared_at {
-            let name = match binding_name {
-                Some(b) => Setting { value: b.value, origin: Some(b.origin) },
-                None => Setting::default(DEFAULT_BINDING.to_string()),
-            };
             self.check_conflicts(&ids.sources);
-            model.binding = Some(Binding {
-                name,
-                id: ids.sources.first().cloned(),
-                id_sources: ids.sources,
-                id_failed: ids.failed,
-                declared_at,
-            });
+            model.bindings.push(primary.into_binding(ids, declared_at));
+            model.bindings.extend(more);
+            self.check_unique_bindings(&model.bindings);
         }
-        if let (Some(binding), Some(session)) = (&model.binding, &mut session) {
+        if let (Some(primary), Some(session)) = (model.bindings.first(), &mut session) {
             match &session.binding.origin {
-                None => session.binding.value = binding.name.value.clone(),
-                Some(origin) if session.binding.value != binding.name.value => self.diagnostics.push(
-                    Diagnostic::new(
-                        Code::KvUnknownBinding,
-                        format!("session binding `{}` is not a KV binding of this config", session.binding.value),
-                        origin.value_span,
-                        "no KV namespace is bound under this name",
+                None => session.binding.value = primary.name.value.clone(),
+                Some(origin) if model.binding(&session.binding.value).is_none() => {
+                    let names: Vec<String> = model.bindings.iter().map(|b| format!("`{}`", b.name.value)).collect();
+                    self.diagnostics.push(
+                        Diagnostic::new(
+                            Code::KvUnknownBinding,
+                            format!("session binding `{}` is not a KV binding of this config", session.binding.value),
+                            origin.value_span,
+                            "no KV namespace is bound under this name",
+                        )
+                        .with_help(match names.as_slice() {
+                            [only] => format!("use the storage binding {only}, or leave `session.binding` out"),
+                            _ => format!("use one of {}, or leave `session.binding` out to use `{}`", names.join(", "), primary.name.value),
+                        }),
                     )
-                    .with_help(format!("use the storage binding `{}`, or leave `session.binding` out", binding.name.value)),
-                ),
+                }
                 Some(_) => {}
             }
         }
@@ -288,10 +328,102 @@ impl<'a, 'm> Resolver<'a, 'm> {
     /// Reads one namespace id location into `ids`, remembering a failed read so
     /// that a broken id is not also reported as a missing one.
     fn read_id(&mut self, object: &Object<'m>, key: &str, path: &str, ids: &mut IdReads) {
-        let before = self.diagnostics.len();
+        let before = self.failures;
         match self.optional_string(object, key, path) {
             Some(id) => ids.sources.push(id),
-            None => ids.failed |= self.diagnostics.len() > before,
+            None => ids.failed |= self.failures > before,
+        }
+    }
+
+    /// The options every namespace spec shares: `binding`, `previewId`, `remote`, `environments`.
+    fn namespace_options(&mut self, o: &Object<'m>, path: &str) -> NamespaceOptions {
+        let remote = match self.ok(o.get("remote", &format!("{path}.remote"))).flatten() {
+            Some(f) if !self.ev.is_undefined(f.value) => self.ok(self.ev.boolean(f.value, &format!("{path}.remote"))).is_some_and(|(b, _)| b),
+            _ => false,
+        };
+        NamespaceOptions {
+            name: self.optional_string(o, "binding", &format!("{path}.binding")),
+            preview_id: self.optional_string(o, "previewId", &format!("{path}.previewId")),
+            remote,
+            environments: self.environments(o, path),
+            declared_at: None,
+        }
+    }
+
+    /// `environments: { <name>: { namespaceId, previewId } }`.
+    fn environments(&mut self, o: &Object<'m>, path: &str) -> Vec<EnvironmentIds> {
+        let path = format!("{path}.environments");
+        let Some(field) = self.ok(o.get("environments", &path)).flatten() else { return Vec::new() };
+        if self.ev.is_undefined(field.value) {
+            return Vec::new();
+        }
+        let Some(object) = self.ok(self.ev.object(field.value, &path)) else { return Vec::new() };
+        let Some(fields) = self.ok(object.fields(&path)) else { return Vec::new() };
+        let mut out = Vec::new();
+        for (name, env) in fields {
+            let env_path = format!("{path}.{name}");
+            let Some(env_object) = self.ok(self.ev.object(env.value, &env_path)) else { continue };
+            let mut ids = IdReads::default();
+            self.read_id(&env_object, "namespaceId", &format!("{env_path}.namespaceId"), &mut ids);
+            let name = Resolved {
+                value: name.to_string(),
+                origin: Origin { path: env_path.clone(), use_span: env.key_span, value_span: env.key_span, via: Via::Literal },
+            };
+            out.push(EnvironmentIds {
+                name,
+                id: ids.sources.into_iter().next(),
+                id_failed: ids.failed,
+                preview_id: self.optional_string(&env_object, "previewId", &format!("{env_path}.previewId")),
+            });
+        }
+        out
+    }
+
+    /// `namespaces: [{ binding, namespaceId, previewId, remote, environments }]`.
+    fn namespaces(&mut self, storage: &Object<'m>) -> Vec<Binding> {
+        let path = "providers.storage.namespaces";
+        let Some(field) = self.ok(storage.get("namespaces", path)).flatten() else { return Vec::new() };
+        if self.ev.is_undefined(field.value) {
+            return Vec::new();
+        }
+        let Some(items) = self.ok(self.ev.array(field.value, path)) else { return Vec::new() };
+        let mut out = Vec::new();
+        for (index, item) in items.into_iter().enumerate() {
+            let item_path = format!("{path}[{index}]");
+            let Some(o) = self.ok(self.ev.object(item, &item_path)) else { continue };
+            let mut ids = IdReads::default();
+            self.read_id(&o, "namespaceId", &format!("{item_path}.namespaceId"), &mut ids);
+            let mut options = self.namespace_options(&o, &item_path);
+            if options.name.is_none() {
+                let failed = self.ok(o.get("binding", &item_path)).flatten().is_some();
+                if !failed {
+                    self.diagnostics.push(
+                        Diagnostic::new(Code::ConfigWrongType, format!("`{item_path}` has no `binding`"), item.span, "this namespace has no binding name")
+                            .with_help("add `binding: \"NAME\"`: the name the Worker reads it under, as in `env.NAME`"),
+                    );
+                }
+                continue;
+            }
+            options.declared_at = Some(item.span);
+            out.push(options.into_binding(ids, item.span));
+        }
+        out
+    }
+
+    /// One binding name, one namespace: across the storage binding and `namespaces`.
+    fn check_unique_bindings(&mut self, bindings: &[Binding]) {
+        for (i, later) in bindings.iter().enumerate() {
+            let Some(first) = bindings[..i].iter().find(|b| b.name.value == later.name.value) else { continue };
+            let at = |b: &Binding| b.name.origin.as_ref().map_or(b.declared_at, |o| o.value_span);
+            let first_label = match &first.name.origin {
+                Some(o) => format!("first bound by `{}`", o.path),
+                None => format!("`{}` is the storage binding's default name", first.name.value),
+            };
+            self.diagnostics.push(
+                Diagnostic::new(Code::KvDuplicateBinding, format!("binding `{}` is bound twice", later.name.value), at(later), "bound again here")
+                    .with_label(at(first), first_label)
+                    .with_help("give each namespace its own `binding` name"),
+            );
         }
     }
 

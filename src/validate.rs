@@ -7,18 +7,28 @@ use crate::span::Span;
 
 pub fn validate(model: &KvModel) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let Some(binding) = &model.binding else { return out };
-
-    if let Some(origin) = &binding.name.origin
-        && let Some(d) = check_binding_name(&binding.name.value, origin) {
+    for binding in &model.bindings {
+        let name = &binding.name.value;
+        if let Some(origin) = &binding.name.origin
+            && let Some(d) = check_binding_name(name, origin)
+        {
             out.push(d);
         }
-    match &binding.id {
-        Some(id) => out.extend(check_namespace_id(&id.value, &id.origin, &binding.name.value)),
-        None if binding.id_failed => {}
-        None => out.push(missing_namespace_id(&binding.name.value, binding.declared_at)),
+        match &binding.id {
+            Some(id) => out.extend(check_namespace_id(&id.value, &id.origin, name)),
+            None if binding.id_failed => {}
+            None => out.push(missing_namespace_id(name, binding.declared_at)),
+        }
+        let environment_ids = binding.environments.iter().flat_map(|e| &e.id);
+        let preview_ids = binding.preview_id.iter().chain(binding.environments.iter().flat_map(|e| &e.preview_id));
+        for id in environment_ids.chain(preview_ids) {
+            out.extend(check_namespace_id(&id.value, &id.origin, name));
+        }
     }
-    if let Some(session) = &model.session {
+    for name in model.environment_names() {
+        out.extend(check_environment_name(&name.value, name.origin.value_span));
+    }
+    if model.in_use() && let Some(session) = &model.session {
         out.extend(check_ttl(&session.expires_in, "session lifetime"));
     }
     out
@@ -138,6 +148,37 @@ pub fn check_binding_name(name: &str, origin: &Origin) -> Option<Diagnostic> {
         d = d.with_help("rename the binding to an identifier such as `KV` or `SESSIONS`");
     }
     Some(d)
+}
+
+/// What `wrangler types` calls an environment's interface: `my-prod` → `MyProdEnv`.
+pub fn environment_interface(name: &str) -> String {
+    let pascal: String = name
+        .split(['-', '_'])
+        .map(|word| {
+            let mut chars = word.chars();
+            chars.next().map_or(String::new(), |first| first.to_uppercase().chain(chars.flat_map(char::to_lowercase)).collect())
+        })
+        .collect();
+    if pascal.ends_with("Env") { pascal } else { format!("{pascal}Env") }
+}
+
+/// An environment name must give a usable interface name in `env.d.ts`.
+/// (Clashes between two names are checked where all names are known.)
+pub fn check_environment_name(name: &str, span: Span) -> Option<Diagnostic> {
+    let interface = environment_interface(name);
+    let valid = name.starts_with(|c: char| c.is_ascii_alphabetic())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    let label = if !valid {
+        "use ASCII letters, digits, `-` and `_`, starting with a letter"
+    } else if interface == "Env" {
+        "its types would be called `Env`, which is the name of the base interface"
+    } else {
+        return None;
+    };
+    Some(
+        Diagnostic::new(Code::KvInvalidEnvironmentName, format!("environment name {name:?} cannot be typed"), span, label)
+            .with_help("rename the environment, for example to `staging` or `production`"),
+    )
 }
 
 fn missing_namespace_id(binding: &str, span: Span) -> Diagnostic {

@@ -9,10 +9,22 @@ export interface CloudflareBindings {
   {%- for line in binding.doc %}
    * {{ line }}
   {%- endfor %}
+  {%- if binding.optional %}
+   * Not bound in every environment.
+  {%- endif %}
    */
-  {{ binding.name }}: KVNamespace;
+  {{ binding.name }}{% if binding.optional %}?{% endif %}: KVNamespace;
 {%- endfor %}
 }
 
 export type Env = CloudflareBindings;
+{%- for environment in environments %}
+
+/** The KV bindings of `wrangler deploy --env {{ environment.name }}`. */
+export interface {{ environment.interface }} {
+{%- for binding in environment.bindings %}
+  {{ binding }}: KVNamespace;
+{%- endfor %}
+}
+{%- endfor %}
 

@@ -117,26 +117,44 @@ impl Reporter {
 
 /// Where each resolved value came from, for people.
 pub fn summary(c: &Compilation) -> String {
-    let Some(binding) = &c.model.binding else {
+    if !c.model.in_use() {
         return "KV is not used by this config; no KV bindings are written\n".to_string();
-    };
-    let mut out = format!("KV binding `{}`", binding.name.value);
-    if let Some(origin) = &binding.name.origin {
-        out.push_str(&format!(" (from {})", origin.path));
     }
-    match &binding.id {
-        Some(id) => {
-            out.push_str(&format!(" → namespace {}\n", id.value));
-            out.push_str(&format!("  id from {}\n", describe_origin(&c.files, &id.origin)));
-            for other in &binding.id_sources[1..] {
-                out.push_str(&format!("  also given by {} (same id)\n", other.origin.path));
+    let mut out = String::new();
+    for binding in &c.model.bindings {
+        out.push_str(&format!("KV binding `{}`", binding.name.value));
+        if let Some(origin) = &binding.name.origin {
+            out.push_str(&format!(" (from {})", origin.path));
+        }
+        match &binding.id {
+            Some(id) => {
+                out.push_str(&format!(" → namespace {}\n", id.value));
+                out.push_str(&format!("  id from {}\n", describe_origin(&c.files, &id.origin)));
+                for other in &binding.id_sources[1..] {
+                    out.push_str(&format!("  also given by {} (same id)\n", other.origin.path));
+                }
+            }
+            None => out.push_str(" → no namespace id; `wrangler deploy` will create one\n"),
+        }
+        if let Some(preview) = &binding.preview_id {
+            out.push_str(&format!("  preview namespace {} from {}\n", preview.value, describe_origin(&c.files, &preview.origin)));
+        }
+        if binding.remote {
+            out.push_str("  remote: `wrangler dev` uses the deployed namespace\n");
+        }
+        for (environment, entries) in &c.desired.environments {
+            let Some(entry) = entries.iter().find(|e| e.binding == binding.name.value) else { continue };
+            let id = entry.id.as_deref().unwrap_or("(none; created on deploy)");
+            match binding.environment(environment).and_then(|e| e.id.as_ref()) {
+                Some(own) => out.push_str(&format!("  env {environment} → namespace {id} from {}\n", describe_origin(&c.files, &own.origin))),
+                None => out.push_str(&format!("  env {environment} → namespace {id} (the top-level one)\n")),
             }
         }
-        None => out.push_str(" → no namespace id; `wrangler deploy` will create one\n"),
     }
     if let Some(session) = &c.model.session {
         out.push_str(&format!(
-            "  sessions: key prefix {:?}, expire after {} s, refreshed after {} s{}\n",
+            "sessions in `{}`: key prefix {:?}, expire after {} s, refreshed after {} s{}\n",
+            session.binding.value,
             session.key_prefix.value,
             session.expires_in.value,
             session.update_age.value,
@@ -193,6 +211,18 @@ struct JsonBinding {
     namespace_id: Option<String>,
     source: Option<JsonSource>,
     also: Vec<JsonSource>,
+    preview_id: Option<String>,
+    remote: bool,
+    environments: Vec<JsonEnvironment>,
+}
+
+#[derive(Serialize)]
+struct JsonEnvironment {
+    name: String,
+    namespace_id: Option<String>,
+    preview_id: Option<String>,
+    /// `None` when the environment reuses the top-level id.
+    source: Option<JsonSource>,
 }
 
 #[derive(Serialize)]
@@ -216,7 +246,7 @@ fn bindings(c: &Compilation, ranges: &mut json::Ranges) -> Vec<JsonBinding> {
         env_fallback: matches!(origin.via, Via::EnvFallback(_)),
     };
     c.model
-        .binding
+        .bindings
         .iter()
         .filter(|_| !c.has_errors())
         .map(|b| JsonBinding {
@@ -224,6 +254,22 @@ fn bindings(c: &Compilation, ranges: &mut json::Ranges) -> Vec<JsonBinding> {
             namespace_id: b.id.as_ref().map(|id| id.value.clone()),
             source: b.id.as_ref().map(|id| source(&id.origin)),
             also: b.id_sources.iter().skip(1).map(|s| source(&s.origin)).collect(),
+            preview_id: b.preview_id.as_ref().map(|p| p.value.clone()),
+            remote: b.remote,
+            environments: c
+                .desired
+                .environments
+                .iter()
+                .filter_map(|(name, entries)| {
+                    let entry = entries.iter().find(|e| e.binding == b.name.value)?;
+                    Some(JsonEnvironment {
+                        name: name.clone(),
+                        namespace_id: entry.id.clone(),
+                        preview_id: entry.preview_id.clone(),
+                        source: b.environment(name).and_then(|e| e.id.as_ref()).map(|id| source(&id.origin)),
+                    })
+                })
+                .collect(),
         })
         .collect()
 }

@@ -178,7 +178,28 @@ manages, delete that entry (quickback-kv writes its own), or rename one of them.
     KvUnknownBinding = "kv::unknown-binding", Error, Input,
 "The session options name a KV binding that the config does not define.
 
-`session.binding` must be the storage provider's binding (default `KV`).";
+`session.binding` must be the storage provider's binding (default `KV`) or the
+`binding` of one of its `namespaces`.";
+
+    KvEnvironmentSharesNamespace = "kv::environment-shares-namespace", Warning, Input,
+"A wrangler environment gets a KV binding without a namespace id of its own, so
+it reuses the top-level namespace: staging and production would read and write
+the same data.
+
+Wrangler does not inherit `kv_namespaces` into `[env.NAME]`, so quickback-kv
+writes every binding into every environment. Give the environment its own
+namespace with `environments: { NAME: { namespaceId: \"...\" } }` in
+`defineStorage(\"kv\", { ... })` (or in the `namespaces` entry). Sharing is fine
+for short-lived preview environments; the warning makes it a choice.";
+
+    KvInvalidEnvironmentName = "kv::invalid-environment-name", Error, Input,
+"An environment name cannot be turned into a TypeScript interface name.
+
+Like `wrangler types`, quickback-kv types each environment as an interface named
+after it: `staging` becomes `StagingEnv`, `my-prod` becomes `MyProdEnv`. Names
+must start with a letter and use ASCII letters, digits, `-` and `_`; a name that
+becomes `Env` (such as `env`), or two names that become the same interface
+(`my-prod` and `my_prod`), are refused, as `wrangler types` refuses them.";
 
     KvTtlBelowMinimum = "kv::ttl-below-minimum", Warning, Input,
 "A session lifetime is below 60 seconds, the smallest `expirationTtl` Workers

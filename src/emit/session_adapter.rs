@@ -20,9 +20,9 @@ struct SessionAdapter<'a> {
 }
 
 pub fn render(model: &KvModel, header: &Header) -> Result<Option<String>, askama::Error> {
-    let Some(binding) = &model.binding else { return Ok(None) };
+    let Some(primary) = model.bindings.first() else { return Ok(None) };
     let session = model.session.as_ref();
-    let binding = session.map_or(&binding.name.value, |s| &s.binding.value);
+    let binding = session.map_or(&primary.name.value, |s| &s.binding.value);
     SessionAdapter {
         config_path: &header.config_path,
         command: &header.command,
