@@ -88,7 +88,15 @@ fn shares_namespace(binding: &Binding, environment: &str, environment_span: Span
         format!("`{name}` in `{environment}` gets the top-level id"),
     )
     .with_label(binding_span(binding), format!("`{name}` has no id for `{environment}`"))
-    .with_help(format!("give `{environment}` its own namespace: `environments: {{ {environment}: {{ namespaceId: \"...\" }} }}` in {place}"))
+    .with_help(format!(
+        "give `{environment}` its own namespace: `environments: {{ {}: {{ namespaceId: \"...\" }} }}` in {place}",
+        object_key(environment)
+    ))
+}
+
+/// A property name as it would be written in the config.
+fn object_key(name: &str) -> String {
+    if validate::is_binding_name(name) { name.to_string() } else { crate::emit::ts::string_literal(name) }
 }
 
 /// Two environments whose interfaces in `env.d.ts` would have the same name.

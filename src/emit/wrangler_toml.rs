@@ -186,6 +186,7 @@ pub fn edit(parsed: Parsed, desired: &Desired) -> String {
             edit_scope(container, inline, scope.form, &scope.entries, wanted);
         }
     }
+    place_new_top_level_entries(&mut doc, &scopes);
     // Environments the file does not have yet.
     for (name, wanted) in &desired.environments {
         if wanted.is_empty() || scopes.iter().any(|s| s.environment.as_deref() == Some(name)) {
@@ -196,6 +197,22 @@ pub fn edit(parsed: Parsed, desired: &Desired) -> String {
         }
     }
     doc.to_string()
+}
+
+/// New `[[kv_namespaces]]` tables of a file that had none would print after the
+/// `[env.NAME]` sections (toml_edit places unpositioned tables after the last
+/// table it visited); put them just before the first environment instead.
+fn place_new_top_level_entries(doc: &mut DocumentMut, scopes: &[Scope]) {
+    if scopes.first().is_none_or(|top| top.form != Form::Absent) {
+        return;
+    }
+    let first_env = doc.get(ENV).and_then(Item::as_table).and_then(|envs| {
+        envs.iter().filter_map(|(_, item)| item.as_table()).filter_map(Table::position).chain(envs.position()).min()
+    });
+    let (Some(first_env), Some(tables)) = (first_env, doc.get_mut(KV_NAMESPACES).and_then(Item::as_array_of_tables_mut)) else { return };
+    for table in tables.iter_mut() {
+        table.set_position(Some(first_env - 1));
+    }
 }
 
 /// A new wrangler.toml for a project that has none.
@@ -368,8 +385,15 @@ fn append_inline(array: &mut Array, entry: &KvEntry) {
             table.insert(key, value);
         }
     }
+    // A comment after the last entry stays there, above the new one.
+    let trailing = array.trailing().as_str().unwrap_or("");
+    let prefix = if trailing.contains('#') {
+        format!("{}\n  {MARKER}\n  ", trailing.trim_end())
+    } else {
+        format!("\n  {MARKER}\n  ")
+    };
     let mut value = Value::InlineTable(table);
-    value.decor_mut().set_prefix(format!("\n  {MARKER}\n  "));
+    value.decor_mut().set_prefix(prefix);
     array.push_formatted(value);
     array.set_trailing("\n");
     array.set_trailing_comma(true);

@@ -1,5 +1,5 @@
-// (b) Real wrangler (pinned 4.116.0) on the generated wrangler config (wrangler.toml;
-// a wrangler.json/.jsonc is loaded too, but its environments are not enumerated):
+// (b) Real wrangler (pinned 4.116.0) on the generated wrangler config (wrangler.toml,
+// wrangler.jsonc or wrangler.json):
 // - `wrangler types` loads the config (top level, and each `[env.NAME]` with `--env`,
 //   which is when wrangler checks per-environment rules such as "kv_namespaces exists
 //   at the top level, but not on env.NAME") with exit 0 and no KV-related warning;
@@ -74,6 +74,52 @@ function kvBindingNames(toml) {
   return [...names];
 }
 
+/**
+ * A JSONC text as a value: comments and trailing commas removed outside strings,
+ * then JSON.parse (enough for wrangler configs; wrangler itself reads them as JSONC).
+ */
+function parseJsonc(text) {
+  let out = "";
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      let j = i + 1;
+      while (j < text.length && text[j] !== '"') j += text[j] === "\\" ? 2 : 1;
+      out += text.slice(i, j + 1);
+      i = j;
+    } else if (c === "/" && text[i + 1] === "/") {
+      while (i < text.length && text[i] !== "\n") i++;
+      out += "\n";
+    } else if (c === "/" && text[i + 1] === "*") {
+      i = text.indexOf("*/", i + 2) + 1;
+    } else {
+      out += c;
+    }
+  }
+  return JSON.parse(out.replace(/,(\s*[\]}])/g, "$1"));
+}
+
+/** KV binding names (every scope) and environment names of a wrangler config. */
+function readWranglerConfig(file) {
+  const text = readFileSync(file, "utf8");
+  if (file.endsWith(".toml")) return { bindings: kvBindingNames(text), environments: environments(text) };
+  const config = parseJsonc(text);
+  const scopes = [config, ...Object.values(config.env ?? {})];
+  const bindings = new Set(scopes.flatMap((s) => (s.kv_namespaces ?? []).map((e) => e.binding)));
+  return { bindings: [...bindings], environments: Object.keys(config.env ?? {}) };
+}
+
+/** `interface XEnv {` declared inside `declare namespace Cloudflare` by `wrangler types`. */
+function environmentInterfaces(generated) {
+  const names = [...generated.matchAll(/^\t(?:export )?interface (\w+) \{/gm)].map((m) => m[1]);
+  return names.filter((n) => n !== "GlobalProps" && n !== "Env");
+}
+
+/** Interfaces our env.d.ts exports besides CloudflareBindings. */
+function ourEnvironmentInterfaces(envTypes) {
+  return [...envTypes.matchAll(/^export interface (\w+) \{/gm)].map((m) => m[1]).filter((n) => n !== "CloudflareBindings");
+}
+
 function assertLoads(r, what, bindings) {
   const all = `${r.stdout}\n${r.stderr}`;
   assert.equal(r.code, 0, `${what} exited ${r.code}:\n${all}`);
@@ -105,7 +151,7 @@ const onlyKv: Equals<KvKeys<CloudflareBindings>, keyof CloudflareBindings> = tru
 // Cloudflare.Env (used by \`import { env } from "cloudflare:workers"\`) agrees too.
 const cloudflareEnvEqual: Equals<KvPart<Cloudflare.Env>, KvPart<CloudflareBindings>> = true;
 
-export const checks = [controlOptional, controlExtra, controlAny, controlSame, kvKeysEqual, onlyKv, cloudflareEnvEqual];
+export const checks: boolean[] = [controlOptional, controlExtra, controlAny, controlSame, kvKeysEqual, onlyKv, cloudflareEnvEqual];
 `;
 
 describe("wrangler on the generated wrangler config", { ...skipUnlessReady(), concurrency: PROJECT_CONCURRENCY }, () => {
@@ -129,16 +175,11 @@ describe("wrangler on the generated wrangler config", { ...skipUnlessReady(), co
       const ws = tempWorkspace("wrangler");
       try {
         const configName = path.basename(project.wranglerConfig);
-        const toml = readFileSync(project.wranglerConfig, "utf8");
-        // Binding names and environments are read from TOML only; for a JSON config
-        // the type equality below still compares every KV binding.
-        const isToml = configName === "wrangler.toml";
-        const bindings = isToml ? kvBindingNames(toml) : [];
+        const { bindings, environments: envs } = readWranglerConfig(project.wranglerConfig);
         copyFileSync(project.wranglerConfig, path.join(ws.dir, configName));
         mkdirSync(path.join(ws.dir, "src"));
         copyFileSync(project.envTypes, path.join(ws.dir, "src/env.d.ts"));
 
-        const envs = isToml ? environments(toml) : [];
         const runs = await Promise.all([
           wrangler(ws.dir, ["types", "--include-runtime=false", "worker-configuration.d.ts"]),
           ...envs.map((e) =>
@@ -156,7 +197,18 @@ describe("wrangler on the generated wrangler config", { ...skipUnlessReady(), co
           assert.match(generated, new RegExp(`\\b${b}\\??: KVNamespace;`), `wrangler types has no ${b}`);
         }
 
-        writeFileSync(path.join(ws.dir, "check.ts"), EQUALITY_CHECK);
+        // One interface per environment, named as wrangler names it, with equal KV keys.
+        const theirs = environmentInterfaces(generated).sort();
+        const ours = ourEnvironmentInterfaces(readFileSync(project.envTypes, "utf8")).sort();
+        assert.deepEqual(ours, theirs, "env.d.ts and wrangler types declare different environment interfaces");
+        assert.equal(theirs.length, envs.length, `expected one interface per environment (${envs.join(", ")})`);
+        const perEnvironment = theirs
+          .map((name) => `const ${name}Equal: Equals<KvPart<Cloudflare.${name}>, KvPart<Ours.${name}>> = true;\nchecks.push(${name}Equal);`)
+          .join("\n");
+        writeFileSync(
+          path.join(ws.dir, "check.ts"),
+          `${EQUALITY_CHECK}\nimport type * as Ours from "./src/env";\n${perEnvironment}\n`,
+        );
         writeFileSync(
           path.join(ws.dir, "tsconfig.json"),
           JSON.stringify({
