@@ -257,3 +257,53 @@ fn the_bundled_example_is_up_to_date() {
         .unwrap();
     assert_eq!(output.status.code(), Some(0), "{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
 }
+
+const ENVIRONMENTS_CONFIG: &str = r#"import { defineConfig, defineStorage } from "@quickback/compiler";
+
+export default defineConfig({
+  providers: {
+    storage: defineStorage("kv", {
+      namespaceId: "0f2ac74b498b48028cb68387c421e279",
+      previewId: "1e4b7c0a9d2f4e8b8c6a5d3f2e1b0a9c",
+      namespaces: [{ binding: "RATE", namespaceId: "8e6c3b5a1f4d4c9b0a2e5d7f9b1c4e6a" }],
+      environments: {
+        staging: { namespaceId: "5b3f0e2d8c1a4f6e9d7b2a0c4e6f8a1b" },
+        production: { namespaceId: "7d5b2a4f0e3c4b8a9f1d4c6e8a0b3d5f" },
+      },
+    }),
+  },
+});
+"#;
+
+/// Lines that differ between two texts of the same length in lines.
+fn changed_lines(before: &str, after: &str) -> Vec<(String, String)> {
+    assert_eq!(before.lines().count(), after.lines().count(), "line count changed:\n{before}\n---\n{after}");
+    before.lines().zip(after.lines()).filter(|(a, b)| a != b).map(|(a, b)| (a.to_string(), b.to_string())).collect()
+}
+
+/// SPEC: changing one id in the config changes one line of the wrangler file.
+#[test]
+fn changing_one_id_changes_one_line_of_wrangler_toml() {
+    let dir = project(ENVIRONMENTS_CONFIG, Some(WRANGLER));
+    assert_eq!(run(dir.path(), &["build", "--quiet"], &[]).code, 0);
+    let before = read(dir.path(), "wrangler.toml");
+    for (old, new) in [
+        ("5b3f0e2d8c1a4f6e9d7b2a0c4e6f8a1b", "5b3f0e2d8c1a4f6e9d7b2a0c4e6f8a1c"), // staging's own id
+        ("8e6c3b5a1f4d4c9b0a2e5d7f9b1c4e6a", "8e6c3b5a1f4d4c9b0a2e5d7f9b1c4e6b"), // a `namespaces` entry
+    ] {
+        let config = ENVIRONMENTS_CONFIG.replace(old, new);
+        std::fs::write(dir.path().join("quickback/quickback.config.ts"), &config).unwrap();
+        let r = run(dir.path(), &["build", "--quiet"], &[]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let after = read(dir.path(), "wrangler.toml");
+        let changed = changed_lines(&before, &after);
+        // `RATE` shares its top-level id with both environments (with a warning), so its
+        // id appears once per scope; staging's own id appears once.
+        let expected = if old.starts_with("8e6c") { 3 } else { 1 };
+        assert_eq!(changed.len(), expected, "{changed:?}");
+        assert!(changed.iter().all(|(a, b)| a.contains(old) && b.contains(new) && a.replace(old, new) == *b), "{changed:?}");
+        std::fs::write(dir.path().join("quickback/quickback.config.ts"), ENVIRONMENTS_CONFIG).unwrap();
+        assert_eq!(run(dir.path(), &["build", "--quiet"], &[]).code, 0);
+        assert_eq!(read(dir.path(), "wrangler.toml"), before, "building the old config again restores the file");
+    }
+}
