@@ -11,11 +11,17 @@
 //!    `syntax::parse` (depth pre-scan + swc + lowering), the depth pre-scan
 //!    alone, and the whole in-process `compile::compile`.
 //!
+//! 4. side by side on one copy of `example/`, interleaved: the whole-process
+//!    `quickback-kv build` (outputs missing, so it does its whole job) and
+//!    `wrangler types` (the pinned wrangler from `tests/node_modules`, run by the
+//!    pinned Node 22; `npm ci --prefix tests` installs both), and their ratio.
+//!
 //! Measurements of one size are interleaved round by round so noise hits all
 //! of them alike. Everything runs on a thread with a 256 MiB stack, as the
 //! library's `compile_on_large_stack` does.
 //!
 //! Environment: `SPEED_QUICK=1` cuts the iteration counts (for a smoke run);
+//! `SPEED_NO_WRANGLER=1` leaves out part 4 (it needs `npm ci --prefix tests`);
 //! `SPEED_DUMP_DIR=<dir>` also writes the generated configs there (for profiling).
 
 use std::collections::BTreeMap;
@@ -108,6 +114,11 @@ fn run() {
         eprintln!("speed: round {}/{} done", round + 1, counts.rounds);
     }
     let ratios = vec![report_large(&small, &mut table), report_large(&large, &mut table)];
+    let versus = if std::env::var_os("SPEED_NO_WRANGLER").is_some() {
+        None
+    } else {
+        Some(versus_wrangler(&example, if quick { 2 } else { 7 }, &mut table))
+    };
 
     println!();
     println!("Measured with `cargo bench --bench speed` ({}; {} cores; {}).", cpu_model(), cores(), rustc_note());
@@ -152,7 +163,76 @@ fn run() {
             verdict(strict),
         );
     }
+    if let Some(v) = versus {
+        println!(
+            "- Side by side on `example/` ({} interleaved rounds): `wrangler types` {:.0} ms, `quickback-kv build` {:.2} ms: \
+             quickback-kv is {:.0}x faster (SPEC §5 target: at least 300x: {}).",
+            v.rounds,
+            ms(v.wrangler),
+            ms(v.build),
+            v.wrangler.as_secs_f64() / v.build.as_secs_f64(),
+            if v.wrangler.as_secs_f64() / v.build.as_secs_f64() >= 300.0 { "met" } else { "NOT met" },
+        );
+    }
     eprintln!("speed: finished in {:.1} s", started.elapsed().as_secs_f64());
+}
+
+// ---------------------------------------------------------------------------
+// 4. Side by side with `wrangler types` on the same project.
+// ---------------------------------------------------------------------------
+
+struct Versus {
+    rounds: usize,
+    wrangler: Duration,
+    build: Duration,
+}
+
+fn versus_wrangler(example: &Path, rounds: usize, table: &mut Table) -> Versus {
+    let bin_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/node_modules/.bin");
+    let wrangler = bin_dir.join("wrangler");
+    assert!(
+        wrangler.exists() && bin_dir.join("node").exists(),
+        "part 4 needs the pinned wrangler and Node 22: run `npm ci --prefix tests` first (or set SPEED_NO_WRANGLER=1)"
+    );
+    // `#!/usr/bin/env node` must find the pinned Node 22, not the machine's.
+    let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
+    let dir = tempfile::tempdir().expect("temp dir");
+    copy_dir(example, dir.path());
+    let wrangler_types = || {
+        let mut command = Command::new(&wrangler);
+        command
+            .arg("types")
+            .current_dir(dir.path())
+            .env("PATH", &path)
+            .env("WRANGLER_SEND_METRICS", "false")
+            .env("WRANGLER_SEND_ERROR_REPORTS", "false")
+            .env("WRANGLER_HIDE_BANNER", "true")
+            .env("XDG_CONFIG_HOME", dir.path().join(".xdg"))
+            .env("WRANGLER_LOG_PATH", dir.path().join(".wrangler-logs"));
+        time_process(&mut command, 0)
+    };
+    let build = || {
+        for generated in [ENV_TYPES, ADAPTER] {
+            let _ = std::fs::remove_file(dir.path().join(generated));
+        }
+        run_cli("build", dir.path(), 0)
+    };
+    // One cold run of each (wrangler's first start compiles and caches more).
+    wrangler_types();
+    build();
+    let (mut w, mut b) = (Vec::new(), Vec::new());
+    for round in 0..rounds {
+        w.push(wrangler_types());
+        for _ in 0..5 {
+            b.push(build());
+        }
+        eprintln!("speed: versus wrangler round {}/{rounds} done", round + 1);
+    }
+    assert!(dir.path().join("worker-configuration.d.ts").exists(), "wrangler types wrote nothing");
+    let input = "`example/`".to_string();
+    table.row("whole-process `wrangler types` (pinned 4.116.0, Node 22)", &input, median(&w), None, None, w.len());
+    table.row("whole-process `quickback-kv build`, same rounds (writes 2 files)", &input, median(&b), None, None, b.len());
+    Versus { rounds, wrangler: median(&w), build: median(&b) }
 }
 
 // ---------------------------------------------------------------------------
