@@ -34,29 +34,41 @@ struct EnvironmentView {
     bindings: Vec<String>,
 }
 
+/// A KV binding and the scopes it is bound in (`None`: top level).
+struct Present<'a> {
+    name: String,
+    scopes: Vec<Option<&'a str>>,
+    doc: Vec<String>,
+}
+
 pub fn render(model: &KvModel, existing: &Existing, desired: &Desired, header: &Header) -> Result<String, askama::Error> {
     // Who is bound where: the top level is scope `None`.
     let scopes: Vec<Option<&str>> = std::iter::once(None).chain(desired.environments.iter().map(|(n, _)| Some(n.as_str()))).collect();
-    let mut present: Vec<(String, Vec<Option<&str>>, Vec<String>)> = Vec::new();
-    for binding in &model.bindings {
-        present.push((binding.name.value.clone(), scopes.clone(), binding_doc(binding)));
-    }
+    let mut present: Vec<Present> = model
+        .bindings
+        .iter()
+        .map(|b| Present { name: b.name.value.clone(), scopes: scopes.clone(), doc: binding_doc(b) })
+        .collect();
     for hand in existing.hand_written_kv().filter(|b| is_binding_name(&b.name)) {
         let scope = hand.environment.as_deref();
-        match present.iter_mut().find(|(name, ..)| *name == hand.name) {
-            Some((_, in_scopes, _)) if !in_scopes.contains(&scope) => in_scopes.push(scope),
+        match present.iter_mut().find(|p| p.name == hand.name) {
+            Some(p) if !p.scopes.contains(&scope) => p.scopes.push(scope),
             Some(_) => {}
-            None => present.push((hand.name.clone(), vec![scope], vec!["Workers KV namespace declared by hand in the wrangler config.".to_string()])),
+            None => present.push(Present {
+                name: hand.name.clone(),
+                scopes: vec![scope],
+                doc: vec!["Workers KV namespace declared by hand in the wrangler config.".to_string()],
+            }),
         }
     }
-    present.sort_by(|a, b| a.0.cmp(&b.0));
+    present.sort_by(|a, b| a.name.cmp(&b.name));
 
     let bindings = present
         .iter()
-        .map(|(name, in_scopes, doc)| BindingView {
-            name: name.clone(),
-            optional: scopes.iter().any(|s| !in_scopes.contains(s)),
-            doc: doc.iter().map(|l| ts::comment_text(l)).collect(),
+        .map(|p| BindingView {
+            name: p.name.clone(),
+            optional: scopes.iter().any(|s| !p.scopes.contains(s)),
+            doc: p.doc.iter().map(|l| ts::comment_text(l)).collect(),
         })
         .collect();
     let environments = desired
@@ -65,7 +77,7 @@ pub fn render(model: &KvModel, existing: &Existing, desired: &Desired, header: &
         .map(|(name, _)| EnvironmentView {
             name: ts::comment_text(name),
             interface: environment_interface(name),
-            bindings: present.iter().filter(|(_, s, _)| s.contains(&Some(name.as_str()))).map(|(n, ..)| n.clone()).collect(),
+            bindings: present.iter().filter(|p| p.scopes.contains(&Some(name.as_str()))).map(|p| p.name.clone()).collect(),
         })
         .collect();
     EnvTypes { header, bindings, environments }.render()
