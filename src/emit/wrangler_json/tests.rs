@@ -817,3 +817,13 @@ fn a_single_line_file_is_opened_up() {
         )
     );
 }
+
+/// jsonc-parser's one layout rule for a container it inserts into: blank lines
+/// directly inside its braces go. Pinned here because it is the one place an
+/// edit touches bytes the compiler does not own.
+#[test]
+fn blank_lines_inside_the_braces_of_a_container_inserted_into_go() {
+    let out = edit_jsonc("{\n\n  \"name\": \"w\",\n\n  \"main\": \"x\"\n\n}\n", &top(vec![kv("KV", ID)]));
+    assert!(out.starts_with("{\n  \"name\": \"w\",\n\n  \"main\": \"x\",\n  \"kv_namespaces\": ["), "{out}");
+    assert!(out.ends_with("  ]\n}\n"), "{out}");
+}

@@ -27,7 +27,7 @@ pub(super) fn edit(parsed: Parsed, desired: &Desired) -> String {
             Some(name) => top.object_value("env").and_then(|env| env.object_value(name)),
         };
         if let Some(object) = object {
-            editor.scope(&object, scope, desired.scope(scope.environment.as_deref()), scope.environment.is_none());
+            editor.scope(&object, scope, desired.scope(scope.environment.as_deref()));
         }
     }
     let mut new_env = None;
@@ -45,7 +45,7 @@ pub(super) fn edit(parsed: Parsed, desired: &Desired) -> String {
         };
         if let Some(object) = env.append(name, CstInputValue::Object(Vec::new())).object_value() {
             let scope = Scope { environment: Some(name.clone()), entries: Vec::new() };
-            editor.scope(&object, &scope, entries, false);
+            editor.scope(&object, &scope, entries);
             editor.created(&object);
         }
     }
@@ -77,7 +77,7 @@ struct Editor {
 impl Editor {
     /// Brings one scope's `kv_namespaces` to `desired`. `scope` is what `parse`
     /// read there (nothing for an environment created by this edit).
-    fn scope(&mut self, object: &CstObject, scope: &Scope, desired: &[KvEntry], top_level: bool) {
+    fn scope(&mut self, object: &CstObject, scope: &Scope, desired: &[KvEntry]) {
         let prop = object.get(KV_NAMESPACES);
         let array = prop.as_ref().and_then(|p| p.array_value());
         let elements = array.as_ref().map(CstArray::elements).unwrap_or_default();
@@ -113,7 +113,7 @@ impl Editor {
         let missing: Vec<&KvEntry> = desired.iter().zip(&done).filter(|(_, done)| !**done).map(|(d, _)| d).collect();
         if !missing.is_empty() {
             let created = array.is_none();
-            let Some(array) = array.or_else(|| create(object, top_level)) else { return };
+            let Some(array) = array.or_else(|| create(object, scope.environment.is_none())) else { return };
             // `[{ … }]` on one line would get the new entries glued to its brackets.
             array.ensure_multiline();
             for entry in missing {
@@ -131,9 +131,7 @@ impl Editor {
             prop.remove();
         }
     }
-}
 
-impl Editor {
     /// Gives an object this edit filled trailing commas when the file uses them.
     /// Only for objects whose properties are all the compiler's (a new `env`
     /// or environment): the change reaches every container inside.
