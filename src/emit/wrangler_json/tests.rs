@@ -827,3 +827,33 @@ fn blank_lines_inside_the_braces_of_a_container_inserted_into_go() {
     assert!(out.starts_with("{\n  \"name\": \"w\",\n\n  \"main\": \"x\",\n  \"kv_namespaces\": ["), "{out}");
     assert!(out.ends_with("  ]\n}\n"), "{out}");
 }
+
+/// Every one-character deletion and a set of insertions over a commented file:
+/// parsing never panics, and whatever parses is edited into text that parses
+/// again and is stable under a second edit.
+#[test]
+fn mangled_files_never_panic() {
+    let desired = Desired {
+        top: vec![kv("KV", ID), kv("CACHE", ID2)],
+        environments: vec![("staging".into(), vec![kv("KV", ID2)]), ("new".into(), vec![kv("KV", ID)])],
+    };
+    let base = OWNED.replace("  ],\n}\n", "  ],\n  \"env\": { \"staging\": { \"kv_namespaces\": [ /* x */ ] } }\n}\n");
+    assert!(parse(FILE, &base, false, &[]).is_ok());
+    let boundaries: Vec<usize> = (0..=base.len()).filter(|&i| base.is_char_boundary(i)).collect();
+    let mut parsed = 0;
+    for window in boundaries.windows(2) {
+        let (at, next) = (window[0], window[1]);
+        let mut variants = vec![format!("{}{}", &base[..at], &base[next..])];
+        for insert in ["{", "}", "[", "]", ",", ":", "\"", "//", "/*", "\n", "1"] {
+            variants.push(format!("{}{insert}{}", &base[..at], &base[at..]));
+        }
+        for text in variants {
+            let Ok(p) = parse(FILE, &text, false, &[]) else { continue };
+            parsed += 1;
+            let out = edit(p, &desired);
+            let again = parse(FILE, &out, false, &[]).unwrap_or_else(|d| panic!("{}\n--- from ---\n{text}\n--- to ---\n{out}", d.message));
+            assert_eq!(edit(again, &desired), out, "unstable:\n{text}");
+        }
+    }
+    assert!(parsed > 100, "{parsed}");
+}
