@@ -293,15 +293,6 @@ fn read_wrangler(found: Option<&FileInput>, managed: &[String], c: &mut Compilat
         }
         Contents::Missing => return Wrangler::Missing,
     };
-    if !found.path.ends_with(".toml") {
-        // Until the JSON editor lands (issue 5 is in progress).
-        let file = c.files.add(found.path.clone(), String::from_utf8_lossy(bytes).into_owned());
-        c.diagnostics.push(
-            Diagnostic::new(Code::WranglerJsonUnsupported, format!("{} is not supported yet", found.path), Span::file_start(file), "wrangler reads this file before wrangler.toml")
-                .with_help("convert it to wrangler.toml, or add the `kv_namespaces` entries by hand; a new wrangler.toml beside it would be ignored"),
-        );
-        return Wrangler::Failed;
-    }
     let Some(file) = text_or_diagnostic(&found.path, bytes, Code::WranglerInvalid, c) else { return Wrangler::Failed };
     let path = found.path.clone();
     let parsed = if path.ends_with(".toml") {

@@ -175,13 +175,40 @@ fn environment_variables_feed_ids_and_missing_ones_are_named() {
 }
 
 #[test]
-fn json_wrangler_config_is_an_error_not_a_new_toml() {
+fn json_wrangler_config_is_edited_in_place_not_shadowed_by_a_new_toml() {
     let dir = project(CONFIG, None);
-    std::fs::write(dir.path().join("wrangler.jsonc"), "{ \"name\": \"shop\" }").unwrap();
-    let result = run(dir.path(), &["build"], &[]);
-    assert_eq!(result.code, 1);
-    assert!(result.stderr.contains("wrangler::json-unsupported"), "{}", result.stderr);
+    let jsonc = "{\n  // Shop worker\n  \"name\": \"shop\",\n  \"main\": \"src/index.ts\", // entry\n}\n";
+    std::fs::write(dir.path().join("wrangler.jsonc"), jsonc).unwrap();
+    let result = run(dir.path(), &["build", "--quiet"], &[]);
+    assert_eq!(result.code, 0, "{}", result.stderr);
     assert!(!dir.path().join("wrangler.toml").exists());
+    let edited = read(dir.path(), "wrangler.jsonc");
+    assert!(edited.starts_with("{\n  // Shop worker\n  \"name\": \"shop\",\n  \"main\": \"src/index.ts\", // entry\n"), "{edited}");
+    assert!(edited.contains("// Managed by quickback-kv") && edited.contains("\"id\": \"0f2ac74b498b48028cb68387c421e279\""), "{edited}");
+    // wrangler.json comes first in wrangler's lookup order: that one is edited, strictly as JSON.
+    std::fs::write(dir.path().join("wrangler.json"), "{\"name\": \"shop\"}\n").unwrap();
+    let result = run(dir.path(), &["build", "--quiet"], &[]);
+    assert_eq!(result.code, 0, "{}", result.stderr);
+    let json = read(dir.path(), "wrangler.json");
+    let value: serde_json::Value = serde_json::from_str(&json).expect("wrangler.json stays strict JSON");
+    assert_eq!(value["kv_namespaces"][0]["binding"], "KV", "{json}");
+    assert_eq!(read(dir.path(), "wrangler.jsonc"), edited, "the file wrangler does not read is left alone");
+}
+
+/// SPEC: changing one id changes one line, in JSONC too.
+#[test]
+fn changing_one_id_changes_one_line_of_wrangler_jsonc() {
+    let dir = project(ENVIRONMENTS_CONFIG, None);
+    std::fs::write(dir.path().join("wrangler.jsonc"), "{\n  \"name\": \"shop\", // the worker\n  \"env\": { \"staging\": {} },\n}\n").unwrap();
+    assert_eq!(run(dir.path(), &["build", "--quiet"], &[]).code, 0);
+    let before = read(dir.path(), "wrangler.jsonc");
+    let (old, new) = ("5b3f0e2d8c1a4f6e9d7b2a0c4e6f8a1b", "5b3f0e2d8c1a4f6e9d7b2a0c4e6f8a1c");
+    std::fs::write(dir.path().join("quickback/quickback.config.ts"), ENVIRONMENTS_CONFIG.replace(old, new)).unwrap();
+    let r = run(dir.path(), &["build", "--quiet"], &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let changed = changed_lines(&before, &read(dir.path(), "wrangler.jsonc"));
+    assert_eq!(changed.len(), 1, "{changed:?}");
+    assert_eq!(changed[0].0.replace(old, new), changed[0].1);
 }
 
 #[test]

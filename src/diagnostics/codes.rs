@@ -217,15 +217,6 @@ an unexpected shape (for example `kv_namespaces` that is not a list of tables).
 quickback-kv never rewrites a file it cannot understand. Fix the file; the label
 points at the problem.";
 
-    WranglerJsonUnsupported = "wrangler::json-unsupported", Error, Input,
-"The project has a `wrangler.json` or `wrangler.jsonc`, which wrangler reads
-before `wrangler.toml`.
-
-This version of quickback-kv edits only `wrangler.toml`. Writing a new
-wrangler.toml beside your JSON config would be silently ignored by wrangler, so
-quickback-kv stops instead. Convert the config to wrangler.toml, or add the
-`kv_namespaces` entries by hand.";
-
     OutputNotGenerated = "output::not-generated", Error, Input,
 "An output path holds a file that quickback-kv did not generate.
 
