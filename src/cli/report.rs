@@ -130,7 +130,7 @@ pub fn summary(c: &Compilation) -> String {
             Some(id) => {
                 out.push_str(&format!(" → namespace {}\n", id.value));
                 out.push_str(&format!("  id from {}\n", describe_origin(&c.files, &id.origin)));
-                for other in &binding.id_sources[1..] {
+                for other in binding.id_sources.iter().skip(1) {
                     out.push_str(&format!("  also given by {} (same id)\n", other.origin.path));
                 }
             }

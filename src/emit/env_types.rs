@@ -88,7 +88,7 @@ fn binding_doc(b: &Binding) -> Vec<String> {
     match &b.id {
         Some(id) => {
             doc.push(describe("Workers KV namespace", &id.value, &id.origin));
-            let others: Vec<&str> = b.id_sources[1..].iter().map(|s| s.origin.path.as_str()).collect();
+            let others: Vec<&str> = b.id_sources.iter().skip(1).map(|s| s.origin.path.as_str()).collect();
             if !others.is_empty() {
                 doc.push(format!("Also given by `{}`.", others.join("`, `")));
             }
