@@ -59,7 +59,7 @@ pub fn reference() -> String {
         let _ = writeln!(out, "| [`{}`](#{}) | {} |", code.as_str(), anchor(code), code.severity().as_str());
     }
     for &code in Code::ALL {
-        let _ = write!(out, "\n<a id=\"{}\"></a>\n\n## `{}`\n\n{}\n\n", anchor(code), code.as_str(), code.severity().as_str());
+        let _ = write!(out, "\n<a id=\"{}\"></a>\n\n## `{}`\n\nSeverity: **{}**\n\n", anchor(code), code.as_str(), code.severity().as_str());
         out.push_str(&markdown(code.explanation()));
     }
     out

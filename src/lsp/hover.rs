@@ -81,7 +81,7 @@ fn summary(binding: &Binding, session: Option<&Session>, lines: &Lines) -> Strin
     out.push_str(&format!("Binding name: {}\n", setting(&binding.name, lines, |v| code(v))));
     if let Some(s) = session {
         out.push_str(&format!(
-            "\nSessions ({}): binding {}, key prefix {}, expire after {}, refreshed after {}\n",
+            "\nSessions, {}:\n- binding {}\n- key prefix {}\n- expire after {}\n- refreshed after {}\n",
             if s.stored_in_kv { "stored in KV" } else { "not stored in KV" },
             setting(&s.binding, lines, |v| code(v)),
             setting(&s.key_prefix, lines, |v| code(&format!("{v:?}"))),
@@ -243,7 +243,8 @@ export default defineConfig({
         assert!(hover(CONFIG, "\"SESSIONS\"").starts_with("`providers.storage.binding` names the KV binding `SESSIONS`"));
         let session = hover(CONFIG, "session:");
         assert!(session.starts_with("Session storage"), "{session}");
-        assert!(session.contains("Sessions (stored in KV): binding `SESSIONS` (default), key prefix `\"session:\"` (default), expire after 2592000 s (30 days) (from `providers.auth.session.expiresInDays`, line 8)"), "{session}");
+        assert!(session.contains("Sessions, stored in KV:\n- binding `SESSIONS` (default)\n- key prefix `\"session:\"` (default)\n"), "{session}");
+        assert!(session.contains("- expire after 2592000 s (30 days) (from `providers.auth.session.expiresInDays`, line 8)"), "{session}");
         // The constant's literal is shared by one location; hovering it explains that one.
         assert!(hover(CONFIG, "\"0f2a").contains("`providers.auth.kvId` gives the same id"));
     }
