@@ -1,7 +1,7 @@
 //! The language server as an editor sees it: the real binary, spoken to over
 //! stdio with Content-Length framing, on temporary projects.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
@@ -387,6 +387,21 @@ fn bad_requests_get_error_responses_and_the_server_lives_on() {
     let hover = client.request("textDocument/hover", json!({ "textDocument": { "uri": config }, "position": { "line": 0, "character": 0 } }));
     assert_eq!(hover["result"], Value::Null, "{hover}");
 
+    assert_eq!(client.shutdown_and_exit().code(), Some(0));
+}
+
+#[test]
+fn closing_the_config_clears_its_diagnostics() {
+    let dir = project(VALID, None);
+    let root = dir.path();
+    let config = uri(root, "quickback/quickback.config.ts");
+    let mut client = Client::initialized(root);
+    client.open(&config, "typescript", 1, CONFLICT);
+    assert_eq!(client.diagnostics(&config)["diagnostics"].as_array().map(Vec::len), Some(1));
+    client.notify("textDocument/didClose", json!({ "textDocument": { "uri": config } }));
+    let cleared = client.diagnostics(&config);
+    assert_eq!(cleared["diagnostics"], json!([]));
+    assert_eq!(cleared["version"], Value::Null, "the document is no longer open");
     assert_eq!(client.shutdown_and_exit().code(), Some(0));
 }
 

@@ -100,7 +100,7 @@ fn setting<T>(setting: &Setting<T>, lines: &Lines, show: impl Fn(&T) -> String) 
 }
 
 fn seconds(value: u64) -> String {
-    let unit = [(86_400, "day"), (3_600, "hour"), (60, "minute")].into_iter().find(|(n, _)| value >= *n && value % n == 0);
+    let unit = [(86_400, "day"), (3_600, "hour"), (60, "minute")].into_iter().find(|(n, _)| value >= *n && value.is_multiple_of(*n));
     match unit {
         Some((n, name)) => format!("{value} s ({} {name}{})", value / n, if value / n == 1 { "" } else { "s" }),
         None => format!("{value} s"),

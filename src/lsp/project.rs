@@ -54,6 +54,13 @@ pub fn live_configs(documents: &Documents) -> BTreeMap<PathBuf, PathBuf> {
     configs
 }
 
+/// Whether a change to the file at `path` can change the compile of `config`:
+/// the config itself, a wrangler file, or an output (the compiler refuses to
+/// overwrite outputs it did not generate). Edits elsewhere cost nothing.
+pub fn affects(config: &Path, root: &Path, path: &Path) -> bool {
+    path == config || WRANGLER_FILES.iter().chain(&[ENV_TYPES_PATH, SESSION_ADAPTER_PATH]).any(|f| root.join(f) == path)
+}
+
 /// What the CLI would read for this config, with open documents' text instead of the disk's.
 pub fn inputs(config: &Path, root: &Path, documents: &Documents, env: &BTreeMap<String, String>) -> Inputs {
     let paths = ProjectPaths { root, config: Some(config), env_types: ENV_TYPES_PATH, session_adapter: SESSION_ADAPTER_PATH };
@@ -84,5 +91,16 @@ mod tests {
         assert_eq!(root_of_config(Path::new("/p/quickback/quickback.config.ts")), Some(PathBuf::from("/p")));
         assert_eq!(root_of_config(Path::new("/p/quickback.config.ts")), Some(PathBuf::from("/p")));
         assert_eq!(root_of_config(Path::new("/p/app/quickback.config.ts")), Some(PathBuf::from("/p/app")));
+    }
+
+    #[test]
+    fn only_inputs_affect_a_compile() {
+        let (config, root) = (Path::new("/p/quickback/quickback.config.ts"), Path::new("/p"));
+        for input in ["/p/quickback/quickback.config.ts", "/p/wrangler.toml", "/p/wrangler.jsonc", "/p/src/env.d.ts"] {
+            assert!(affects(config, root, Path::new(input)), "{input}");
+        }
+        for other in ["/p/src/index.ts", "/p/quickback.config.ts", "/q/wrangler.toml"] {
+            assert!(!affects(config, root, Path::new(other)), "{other}");
+        }
     }
 }

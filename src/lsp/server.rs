@@ -91,7 +91,7 @@ pub struct Server<W: Write> {
     links: Links,
     /// By config path.
     analyses: BTreeMap<PathBuf, Analysis>,
-    /// Files changed since the last compile; a project is recompiled when one is under its root.
+    /// Files changed since the last compile; a config is recompiled when one is its input.
     dirty: Vec<PathBuf>,
 }
 
@@ -235,7 +235,7 @@ impl<W: Write> Server<W> {
             }
         }
         for (config, root) in live {
-            if !self.analyses.contains_key(&config) || dirty.iter().any(|p| p.starts_with(&root)) {
+            if !self.analyses.contains_key(&config) || dirty.iter().any(|p| project::affects(&config, &root, p)) {
                 match guarded(|| self.analyse(&config, &root)) {
                     Ok(publishes) => {
                         for (uri, diagnostics) in publishes {
