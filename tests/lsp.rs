@@ -351,6 +351,25 @@ fn wrangler_diagnostics_are_published_on_the_wrangler_file_and_cleared() {
 }
 
 #[test]
+fn an_open_wrangler_file_alone_is_checked_with_the_config_on_disk() {
+    let dir = project(VALID, Some(WRANGLER_WITH_KV));
+    let root = dir.path();
+    let wrangler = uri(root, "wrangler.toml");
+    let mut client = Client::initialized(root);
+    client.open(&wrangler, "toml", 3, WRANGLER_WITH_KV);
+    let published = client.diagnostics(&wrangler);
+    assert_eq!(published["version"], 3);
+    assert_eq!(published["diagnostics"][0]["code"], "kv::duplicate-binding", "{published:#}");
+    // Renaming the hand-written entry in the buffer resolves it.
+    let (line, character) = position(WRANGLER_WITH_KV, "KV\"");
+    let rename = json!({ "range": { "start": { "line": line, "character": character }, "end": { "line": line, "character": character + 2 } }, "text": "CACHE" });
+    client.change(&wrangler, 4, json!([rename]));
+    let published = client.diagnostics(&wrangler);
+    assert_eq!((published["version"].clone(), published["diagnostics"].clone()), (json!(4), json!([])));
+    assert_eq!(client.shutdown_and_exit().code(), Some(0));
+}
+
+#[test]
 fn bad_requests_get_error_responses_and_the_server_lives_on() {
     let dir = project(VALID, None);
     let root = dir.path();
