@@ -2,7 +2,8 @@
 # The whole test suite, on a fresh machine:
 #   1. the Rust tests (unit tests, every fixture under fixtures/, the CLI tests);
 #   2. the pinned Node toolchain from tests/package-lock.json (`npm ci`, Node 22 included);
-#   3. the real-tool tests (tsc, wrangler, Miniflare/workerd, Better Auth) on projects
+#   3. the editor test: Neovim's LSP client against `quickback-kv lsp` (installs neovim);
+#   4. the real-tool tests (tsc, wrangler, Miniflare/workerd, Better Auth) on projects
 #      built by the release binary from the bundled example and every valid fixture.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -38,6 +39,28 @@ for input in example fixtures/valid-*/input; do
   projects+=("$dest")
 done
 echo "${#projects[@]} projects for the real tools"
+
+# ---- editor test: a real LSP client (Neovim) against `quickback-kv lsp` ----------------
+# Debian's neovim runs headless with tests/editor/nvim.lua; tests/editor/neovim.test.mjs
+# checks what it received. nvim is installed here when missing; in CI (CI=true) a
+# missing nvim or a failed install fails the run, it is never skipped.
+echo "== editor: Neovim's LSP client"
+if ! command -v nvim >/dev/null 2>&1; then
+  echo "nvim not found: installing Debian's neovim"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq neovim >/dev/null; } \
+    || echo "neovim could not be installed" >&2
+fi
+if command -v nvim >/dev/null 2>&1; then
+  QK_BIN="$bin" tests/node_modules/.bin/node --test tests/editor/neovim.test.mjs
+elif [ "${CI:-}" = true ]; then
+  echo "FAILED: no nvim, so the editor test cannot run (in CI it is never skipped)" >&2
+  exit 1
+else
+  echo "SKIPPED the editor test: no nvim (allowed outside CI only)" >&2
+fi
+# ---- end of the editor test -----------------------------------------------------------
 
 echo "== real tools"
 QK_PROJECTS=$(IFS=:; echo "${projects[*]}") tests/node_modules/.bin/node --test --test-concurrency=2 'tests/real/**/*.test.mjs'

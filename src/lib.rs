@@ -2,7 +2,8 @@
 //!
 //! The modules follow the pipeline: `syntax` → `eval` → `resolve` (building the
 //! `model`) → `validate` → `emit` → `diagnostics`; `compile` ties them together
-//! without doing I/O, and `cli` is the only part that touches the file system.
+//! without doing I/O; `cli` and the language server `lsp` are the only parts that
+//! touch the file system.
 
 // Diagnostics travel in `Err` on cold paths; boxing them would only add noise.
 #![allow(clippy::result_large_err)]
@@ -12,6 +13,7 @@ pub mod compile;
 pub mod diagnostics;
 pub mod emit;
 pub mod eval;
+pub mod lsp;
 pub mod model;
 pub mod plan;
 pub mod resolve;

@@ -110,6 +110,25 @@ impl LineIndex {
             char_col: prefix.chars().count() as u32,
         }
     }
+
+    /// The byte offset of a 0-based line and UTF-16 column, the inverse of
+    /// [`LineIndex::position`]. As the Language Server Protocol asks, a column past
+    /// the line's end means the end of the line, and a line past the last means the
+    /// end of the text; a column inside a surrogate pair goes to the character's start.
+    pub fn offset(&self, text: &str, line: u32, utf16_col: u32) -> u32 {
+        let Some(&start) = self.line_starts.get(line as usize) else { return text.len() as u32 };
+        let end = self.line_starts.get(line as usize + 1).map_or(text.len(), |&next| next as usize - 1);
+        let line_text = text.get(start as usize..end).unwrap_or("");
+        let mut units = 0;
+        for (i, c) in line_text.char_indices() {
+            units += c.len_utf16() as u32;
+            if units > utf16_col {
+                return start + i as u32;
+            }
+        }
+        // `\r\n`: the end of the line is before the `\r`.
+        start + line_text.strip_suffix('\r').unwrap_or(line_text).len() as u32
+    }
 }
 
 #[cfg(test)]
@@ -123,6 +142,22 @@ mod tests {
         let x = text.find('x').unwrap() as u32;
         assert_eq!(index.position(text, x), Position { line: 1, utf16_col: 2, char_col: 1 });
         assert_eq!(index.position(text, 0), Position { line: 0, utf16_col: 0, char_col: 0 });
+    }
+
+    #[test]
+    fn offsets_invert_positions() {
+        let text = "a😀é\r\nx\n\nlast";
+        let index = LineIndex::new(text);
+        for (offset, _) in text.char_indices().filter(|&(i, _)| text.as_bytes()[i] != b'\n' && i != 7) {
+            let p = index.position(text, offset as u32);
+            assert_eq!(index.offset(text, p.line, p.utf16_col), offset as u32, "at {offset}");
+        }
+        assert_eq!(index.offset(text, 0, 1), 1, "before the emoji");
+        assert_eq!(index.offset(text, 0, 2), 1, "inside the surrogate pair: the emoji's start");
+        assert_eq!(index.offset(text, 0, 3), 5, "after the emoji");
+        assert_eq!(index.offset(text, 0, 99), 7, "past the end of a CRLF line: before the \\r");
+        assert_eq!(index.offset(text, 3, 4), text.len() as u32);
+        assert_eq!(index.offset(text, 9, 0), text.len() as u32, "past the last line");
     }
 
     #[test]

@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 
 use crate::compile::{Contents, FileInput, Inputs, MAX_CONFIG_BYTES, WRANGLER_FILES};
 
-const CONFIG_CANDIDATES: [&str; 2] = ["quickback/quickback.config.ts", "quickback.config.ts"];
+/// Where the config is looked for under the project root, in order.
+pub const CONFIG_CANDIDATES: [&str; 2] = ["quickback/quickback.config.ts", "quickback.config.ts"];
 
 /// Where a project's inputs are, as the command line gives them.
 pub struct ProjectPaths<'a> {

@@ -31,6 +31,12 @@ pub enum Command {
         /// A code such as `kv::invalid-namespace-id`
         code: Option<String>,
     },
+    /// Run the language server on stdin/stdout, for editors
+    Lsp {
+        /// Accepted because some clients pass it; stdio is the only transport
+        #[arg(long)]
+        stdio: bool,
+    },
 }
 
 #[derive(Debug, Clone, Args)]
@@ -81,6 +87,7 @@ pub fn main() -> ExitCode {
         Command::Build(args) => run(&args, Mode::Build),
         Command::Check(args) => run(&args, Mode::Check),
         Command::Explain { code } => explain(code.as_deref()),
+        Command::Lsp { .. } => crate::lsp::run(),
     })
 }
 

@@ -1,0 +1,76 @@
+//! Documentation that states facts about the implementation is checked against
+//! it: the JSON and GitHub examples in `docs/json-format.md` are real output,
+//! and `docs/diagnostics.md` is the code registry rendered.
+//! `UPDATE_EXPECT=1 cargo test --test docs` rewrites `docs/diagnostics.md`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn repo(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
+}
+
+fn read(path: &str) -> String {
+    std::fs::read_to_string(repo(path)).unwrap_or_else(|e| panic!("read {path}: {e}"))
+}
+
+/// The body of the first fenced block with this info string after `after`.
+fn block<'a>(doc: &'a str, after: &str, info: &str) -> &'a str {
+    let from = doc.find(after).unwrap_or_else(|| panic!("{after:?} not in the doc"));
+    let fence = format!("```{info}\n");
+    let start = doc[from..].find(&fence).map(|i| from + i + fence.len()).unwrap_or_else(|| panic!("no ```{info} block"));
+    let end = doc[start..].find("```\n").map(|i| start + i).expect("the block is closed");
+    &doc[start..end]
+}
+
+/// Runs `build` with these flags on a fresh copy of the documented example project.
+fn build_example(format: &str) -> String {
+    let dir = tempfile::tempdir().expect("temp dir");
+    copy_dir(&repo("docs/examples/json-format"), dir.path());
+    let output = Command::new(env!("CARGO_BIN_EXE_quickback-kv"))
+        .args(["build", "--quiet", "--message-format", format, "--root"])
+        .arg(dir.path())
+        .env_remove("KV_NAMESPACE_ID")
+        .output()
+        .expect("run quickback-kv");
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).expect("UTF-8 output")
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read example dir") {
+        let entry = entry.expect("dir entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("file type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).expect("copy");
+        }
+    }
+}
+
+#[test]
+fn json_format_example_is_real_output() {
+    let doc = read("docs/json-format.md");
+    let documented: serde_json::Value = serde_json::from_str(block(&doc, "# `--message-format json`", "json")).expect("the example is JSON");
+    let actual: serde_json::Value = serde_json::from_str(&build_example("json")).expect("the output is JSON");
+    assert_eq!(documented, actual, "docs/json-format.md's example differs from the output; update the doc:\n{actual:#}");
+}
+
+#[test]
+fn github_format_example_is_real_output() {
+    let doc = read("docs/json-format.md");
+    assert_eq!(block(&doc, "# `--message-format github`", "text"), build_example("github"));
+}
+
+#[test]
+fn diagnostics_reference_is_the_code_registry() {
+    let expected = quickback_kv::lsp::explain::reference();
+    let path = repo(quickback_kv::lsp::explain::DOC_PATH);
+    if std::env::var_os("UPDATE_EXPECT").is_some() {
+        std::fs::write(&path, &expected).expect("write docs/diagnostics.md");
+    }
+    let actual = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(actual == expected, "docs/diagnostics.md is out of date; run `UPDATE_EXPECT=1 cargo test --test docs`");
+}
