@@ -4,7 +4,9 @@
 #   2. the pinned Node toolchain from tests/package-lock.json (`npm ci`, Node 22 included);
 #   3. the editor test: Neovim's LSP client against `quickback-kv lsp` (installs neovim);
 #   4. the real-tool tests (tsc, wrangler, Miniflare/workerd, Better Auth) on projects
-#      built by the release binary from the bundled example and every valid fixture.
+#      built by the binary `cargo test` already compiled (debug: the real tools do not
+#      need its speed, and a release build would compile every dependency again)
+#      from the bundled example and every valid fixture.
 set -euo pipefail
 cd "$(dirname "$0")"
 export CARGO_TERM_COLOR=never
@@ -16,8 +18,8 @@ echo "== npm ci (pinned toolchain: tests/package-lock.json)"
 npm ci --prefix tests --no-audit --no-fund --loglevel=error
 
 echo "== quickback-kv build on the example and the valid fixtures"
-cargo build --locked --release --quiet
-bin="$PWD/target/release/quickback-kv"
+cargo build --locked --quiet
+bin="$PWD/target/debug/quickback-kv"
 work="$PWD/tests/.tmp/projects"
 rm -rf "$work" && mkdir -p "$work"
 projects=()

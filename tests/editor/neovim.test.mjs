@@ -1,7 +1,7 @@
 // A real editor's LSP client: Debian's Neovim, headless, drives `quickback-kv lsp`
 // through tests/editor/nvim.lua; this test checks what Neovim received.
 // Run by ./test.sh (which installs neovim when it is missing). QK_BIN names the
-// binary (default: target/release/quickback-kv).
+// binary (default: target/debug/quickback-kv, as ./test.sh builds it).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -11,7 +11,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const bin = process.env.QK_BIN ?? path.resolve(here, "../../target/release/quickback-kv");
+const bin = process.env.QK_BIN ?? path.resolve(here, "../../target/debug/quickback-kv");
 
 test("Neovim gets diagnostics, a hover and a working quick fix from quickback-kv lsp", (t) => {
   const dir = mkdtempSync(path.join(tmpdir(), "qk-nvim-"));
