@@ -290,6 +290,30 @@ export default defineConfig({
     }
 
     #[test]
+    fn hovering_environments_and_other_namespaces() {
+        let config = r#"import { defineConfig, defineStorage } from "@quickback/compiler";
+export default defineConfig({
+  providers: {
+    storage: defineStorage("kv", {
+      namespaceId: "0f2ac74b498b48028cb68387c421e279",
+      previewId: "1e4b7c0a9d2f4e8b8c6a5d3f2e1b0a9c",
+      environments: { staging: { namespaceId: "5b3f0e2d8c1a4f6e9d7b2a0c4e6f8a1b" } },
+      namespaces: [{ binding: "CACHE", namespaceId: "8e6c3b5a1f4d4c9b0a2e5d7f9b1c4e6a" }],
+    }),
+  },
+});
+"#;
+        let staging = hover(config, "\"5b3f");
+        assert!(staging.starts_with("`providers.storage.environments.staging.namespaceId` gives `5b3f0e2d8c1a4f6e9d7b2a0c4e6f8a1b` for environment `staging`"), "{staging}");
+        assert!(staging.contains("**KV binding `KV`**") && staging.contains("- `staging`: `5b3f0e2d8c1a4f6e9d7b2a0c4e6f8a1b` (line 7)"), "{staging}");
+        assert!(staging.contains("Preview namespace `1e4b7c0a9d2f4e8b8c6a5d3f2e1b0a9c` (line 6)"), "{staging}");
+        // The other binding has its own summary; staging shares its top-level id.
+        let cache = hover(config, "\"8e6c");
+        assert!(cache.contains("**KV binding `CACHE`** → namespace `8e6c3b5a1f4d4c9b0a2e5d7f9b1c4e6a`"), "{cache}");
+        assert!(cache.contains("- `staging`: `8e6c3b5a1f4d4c9b0a2e5d7f9b1c4e6a`, the top-level namespace (shared)"), "{cache}");
+    }
+
+    #[test]
     fn nothing_to_show_outside_kv_values() {
         assert_eq!(hover(CONFIG, "import"), "");
         assert_eq!(hover("export default {};\n", "export"), "");
