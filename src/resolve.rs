@@ -37,7 +37,6 @@ struct NamespaceOptions {
     preview_id: Option<Resolved<String>>,
     remote: bool,
     environments: Vec<EnvironmentIds>,
-    declared_at: Option<Span>,
 }
 
 impl NamespaceOptions {
@@ -54,7 +53,7 @@ impl NamespaceOptions {
             preview_id: self.preview_id,
             remote: self.remote,
             environments: self.environments,
-            declared_at: self.declared_at.unwrap_or(declared_at),
+            declared_at,
         }
     }
 }
@@ -346,7 +345,6 @@ impl<'a, 'm> Resolver<'a, 'm> {
             preview_id: self.optional_string(o, "previewId", &format!("{path}.previewId")),
             remote,
             environments: self.environments(o, path),
-            declared_at: None,
         }
     }
 
@@ -393,7 +391,7 @@ impl<'a, 'm> Resolver<'a, 'm> {
             let Some(o) = self.ok(self.ev.object(item, &item_path)) else { continue };
             let mut ids = IdReads::default();
             self.read_id(&o, "namespaceId", &format!("{item_path}.namespaceId"), &mut ids);
-            let mut options = self.namespace_options(&o, &item_path);
+            let options = self.namespace_options(&o, &item_path);
             if options.name.is_none() {
                 let failed = self.ok(o.get("binding", &item_path)).flatten().is_some();
                 if !failed {
@@ -404,7 +402,6 @@ impl<'a, 'm> Resolver<'a, 'm> {
                 }
                 continue;
             }
-            options.declared_at = Some(item.span);
             out.push(options.into_binding(ids, item.span));
         }
         out
