@@ -133,12 +133,8 @@ fn run(inputs: &Inputs, options: &Options, c: &mut Compilation) -> Vec<Output> {
     c.diagnostics.extend(validate::validate(&model));
 
     let managed: Vec<String> = model.bindings.iter().map(|b| b.name.value.clone()).collect();
-    let wrangler = read_wrangler(found, &managed, c);
-    let existing = match &wrangler {
-        Wrangler::Toml { parsed, .. } => parsed.existing.clone(),
-        Wrangler::Json { parsed, .. } => parsed.existing.clone(),
-        Wrangler::Missing | Wrangler::Failed => Existing::default(),
-    };
+    let mut wrangler = read_wrangler(found, &managed, c);
+    let existing = wrangler.take_existing();
     let (desired, diagnostics) = plan(&model, &existing);
     c.diagnostics.extend(diagnostics);
 
@@ -272,6 +268,17 @@ enum Wrangler {
     Failed,
     Toml { path: String, parsed: Box<wrangler_toml::Parsed> },
     Json { path: String, parsed: Box<wrangler_json::Parsed> },
+}
+
+impl Wrangler {
+    /// What the file declares, moved out: the edits work from their own parse.
+    fn take_existing(&mut self) -> Existing {
+        match self {
+            Wrangler::Toml { parsed, .. } => std::mem::take(&mut parsed.existing),
+            Wrangler::Json { parsed, .. } => std::mem::take(&mut parsed.existing),
+            Wrangler::Missing | Wrangler::Failed => Existing::default(),
+        }
+    }
 }
 
 /// The wrangler file wrangler itself would read: the first of [`WRANGLER_FILES`] that exists.

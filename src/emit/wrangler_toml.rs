@@ -1,19 +1,17 @@
 //! Edits `wrangler.toml` in place with `toml_edit`, or creates a minimal one.
 //!
 //! The compiler owns only the `kv_namespaces` entries it marks with
-//! [`MARKER`] (a comment above the entry), at top level and in `[env.NAME]`.
+//! [`MARKER_TEXT`] (a `#` comment above the entry), at top level and in `[env.NAME]`.
 //! It updates their keys in place, appends the ones that are missing (creating
 //! an environment's entries when the file has none) and removes marked ones the
 //! config no longer asks for. Every other byte of the file is left as it was.
 
 use toml_edit::{Array, ArrayOfTables, DocumentMut, InlineTable, Item, Table, TableLike, Value};
 
-use super::{Desired, Environment, Existing, ExistingBinding, KV_NAMESPACES, KvEntry, MARKER_PROBE};
+use super::{Desired, Environment, Existing, ExistingBinding, KV_NAMESPACES, KvEntry, MARKER_PROBE, MARKER_TEXT};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::span::{FileId, Span};
 
-/// Marks an entry the compiler owns.
-pub const MARKER: &str = "# Managed by quickback-kv: change the Quickback config, not this entry.";
 /// The key holding wrangler's environments.
 const ENV: &str = "env";
 
@@ -363,7 +361,7 @@ fn update(table: &mut dyn TableLike, entry: &KvEntry) {
 
 fn new_table(entry: &KvEntry) -> Table {
     let mut table = Table::new();
-    table.decor_mut().set_prefix(format!("\n{MARKER}\n"));
+    table.decor_mut().set_prefix(format!("\n# {MARKER_TEXT}\n"));
     for (key, value) in keys(entry) {
         if let Some(value) = value {
             table.insert(key, Item::Value(value));
@@ -388,9 +386,9 @@ fn append_inline(array: &mut Array, entry: &KvEntry) {
     // A comment after the last entry stays there, above the new one.
     let trailing = array.trailing().as_str().unwrap_or("");
     let prefix = if trailing.contains('#') {
-        format!("{}\n  {MARKER}\n  ", trailing.trim_end())
+        format!("{}\n  # {MARKER_TEXT}\n  ", trailing.trim_end())
     } else {
-        format!("\n  {MARKER}\n  ")
+        format!("\n  # {MARKER_TEXT}\n  ")
     };
     let mut value = Value::InlineTable(table);
     value.decor_mut().set_prefix(prefix);
