@@ -47,11 +47,20 @@ fn main() {
         .expect("start quickback-kv lsp");
     let mut input = child.stdin.take().expect("stdin");
     let mut output = BufReader::new(child.stdout.take().expect("stdout"));
-    send(&mut input, json!({ "jsonrpc": "2.0", "id": 1, "method": "initialize", "params": { "capabilities": {} } }));
+    send(
+        &mut input,
+        json!({ "jsonrpc": "2.0", "id": 1, "method": "initialize", "params": { "capabilities": {} } }),
+    );
     receive(&mut output);
-    send(&mut input, json!({ "jsonrpc": "2.0", "method": "initialized", "params": {} }));
+    send(
+        &mut input,
+        json!({ "jsonrpc": "2.0", "method": "initialized", "params": {} }),
+    );
     let document = json!({ "uri": uri, "languageId": "typescript", "version": 1, "text": text });
-    send(&mut input, json!({ "jsonrpc": "2.0", "method": "textDocument/didOpen", "params": { "textDocument": document } }));
+    send(
+        &mut input,
+        json!({ "jsonrpc": "2.0", "method": "textDocument/didOpen", "params": { "textDocument": document } }),
+    );
     published(&mut output, 1);
 
     // Each edit replaces the current value with the other one.
@@ -59,39 +68,66 @@ fn main() {
     let mut times = Vec::with_capacity(runs);
     for i in 0..warmup + runs {
         let version = i as i64 + 2;
-        let next = if current == ORIGINAL { CONFLICTING } else { ORIGINAL };
+        let next = if current == ORIGINAL {
+            CONFLICTING
+        } else {
+            ORIGINAL
+        };
         let end = character + current.encode_utf16().count() as u64;
         let change = json!({ "range": { "start": { "line": line, "character": character }, "end": { "line": line, "character": end } }, "text": next });
         let params = json!({ "textDocument": { "uri": uri, "version": version }, "contentChanges": [change] });
         let started = Instant::now();
-        send(&mut input, json!({ "jsonrpc": "2.0", "method": "textDocument/didChange", "params": params }));
+        send(
+            &mut input,
+            json!({ "jsonrpc": "2.0", "method": "textDocument/didChange", "params": params }),
+        );
         let diagnostics = published(&mut output, version);
         let elapsed = started.elapsed();
-        assert_eq!(diagnostics, usize::from(next == CONFLICTING), "the edit was applied");
+        assert_eq!(
+            diagnostics,
+            usize::from(next == CONFLICTING),
+            "the edit was applied"
+        );
         if i >= warmup {
             times.push(elapsed);
         }
         current = next;
     }
-    send(&mut input, json!({ "jsonrpc": "2.0", "id": 2, "method": "shutdown" }));
+    send(
+        &mut input,
+        json!({ "jsonrpc": "2.0", "id": 2, "method": "shutdown" }),
+    );
     receive(&mut output);
     send(&mut input, json!({ "jsonrpc": "2.0", "method": "exit" }));
     let status = child.wait().expect("wait for the server");
     assert!(status.success(), "the server exits cleanly: {status}");
 
-    let mut compile_times = in_process_compiles(dir.path(), &text.replace(ORIGINAL, CONFLICTING), runs);
+    let mut compile_times =
+        in_process_compiles(dir.path(), &text.replace(ORIGINAL, CONFLICTING), runs);
     println!();
-    println!("Measured with `cargo bench --bench lsp` ({runs} edits after {warmup} warm-up edits).");
+    println!(
+        "Measured with `cargo bench --bench lsp` ({runs} edits after {warmup} warm-up edits)."
+    );
     println!();
     println!("| measurement | input | median | p90 | max |");
     println!("|---|---|---:|---:|---:|");
-    row("re-check after an edit: `didChange` → `publishDiagnostics`, over a pipe", &mut times);
-    row("in-process `compile::compile` of the same text (for comparison)", &mut compile_times);
+    row(
+        "re-check after an edit: `didChange` → `publishDiagnostics`, over a pipe",
+        &mut times,
+    );
+    row(
+        "in-process `compile::compile` of the same text (for comparison)",
+        &mut compile_times,
+    );
     let median = percentile(&mut times, 50);
     println!();
     println!(
         "SPEC §5 target (re-check under 5 ms): {} (median {:.2} ms)",
-        if median < Duration::from_millis(5) { "met" } else { "NOT met" },
+        if median < Duration::from_millis(5) {
+            "met"
+        } else {
+            "NOT met"
+        },
         ms(median)
     );
 }
@@ -108,8 +144,14 @@ fn row(label: &str, times: &mut [Duration]) {
 fn in_process_compiles(root: &Path, text: &str, runs: usize) -> Vec<Duration> {
     let wrangler = std::fs::read(root.join("wrangler.toml")).expect("read wrangler.toml");
     let inputs = Inputs {
-        config: FileInput { path: "quickback/quickback.config.ts".into(), contents: Contents::Bytes(text.as_bytes().to_vec()) },
-        wrangler: vec![FileInput { path: "wrangler.toml".into(), contents: Contents::Bytes(wrangler) }],
+        config: FileInput {
+            path: "quickback/quickback.config.ts".into(),
+            contents: Contents::Bytes(text.as_bytes().to_vec()),
+        },
+        wrangler: vec![FileInput {
+            path: "wrangler.toml".into(),
+            contents: Contents::Bytes(wrangler),
+        }],
         existing_outputs: Vec::new(),
         env: Default::default(),
     };
@@ -148,7 +190,10 @@ fn receive(output: &mut BufReader<ChildStdout>) -> Value {
     let mut length = 0;
     loop {
         let mut line = String::new();
-        assert!(output.read_line(&mut line).expect("read from the server") > 0, "the server closed its output");
+        assert!(
+            output.read_line(&mut line).expect("read from the server") > 0,
+            "the server closed its output"
+        );
         let line = line.trim_end();
         if line.is_empty() {
             break;
@@ -166,18 +211,27 @@ fn receive(output: &mut BufReader<ChildStdout>) -> Value {
 fn published(output: &mut BufReader<ChildStdout>, version: i64) -> usize {
     loop {
         let message = receive(output);
-        if message["method"] == "textDocument/publishDiagnostics" && message["params"]["version"] == version {
-            return message["params"]["diagnostics"].as_array().map_or(0, Vec::len);
+        if message["method"] == "textDocument/publishDiagnostics"
+            && message["params"]["version"] == version
+        {
+            return message["params"]["diagnostics"]
+                .as_array()
+                .map_or(0, Vec::len);
         }
     }
 }
 
 /// 0-based line and UTF-16 character of `needle`.
 fn position(text: &str, needle: &str) -> (u64, u64) {
-    let at = text.find(needle).expect("the edited text is in the example config");
+    let at = text
+        .find(needle)
+        .expect("the edited text is in the example config");
     let before = &text[..at];
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    (before.matches('\n').count() as u64, before[line_start..].encode_utf16().count() as u64)
+    (
+        before.matches('\n').count() as u64,
+        before[line_start..].encode_utf16().count() as u64,
+    )
 }
 
 fn copy_dir(from: &Path, to: &Path) {

@@ -58,9 +58,16 @@ fn main() {
                 move || {
                     let text = std::fs::read_to_string(&path).expect("read config");
                     let name = Lrc::new(FileName::Custom(CONFIG_PATH.to_string()));
-                    let source = SourceFile::new(name.clone(), false, name, text.into(), BytePos(1));
+                    let source =
+                        SourceFile::new(name.clone(), false, name, text.into(), BytePos(1));
                     let mut recovered = Vec::new();
-                    let module = parse_file_as_module(&source, Syntax::Typescript(Default::default()), EsVersion::latest(), None, &mut recovered);
+                    let module = parse_file_as_module(
+                        &source,
+                        Syntax::Typescript(Default::default()),
+                        EsVersion::latest(),
+                        None,
+                        &mut recovered,
+                    );
                     let ok = module.is_ok() && recovered.is_empty();
                     std::mem::forget(module);
                     ok
@@ -92,9 +99,19 @@ struct Counts {
 fn run() {
     let quick = std::env::var_os("SPEED_QUICK").is_some();
     let counts = if quick {
-        Counts { example: 5, process_floor: 5, rounds: 2, small_per_round: 2 }
+        Counts {
+            example: 5,
+            process_floor: 5,
+            rounds: 2,
+            small_per_round: 2,
+        }
     } else {
-        Counts { example: 50, process_floor: 30, rounds: 9, small_per_round: 2 }
+        Counts {
+            example: 50,
+            process_floor: 30,
+            rounds: 9,
+            small_per_round: 2,
+        }
     };
     let started = Instant::now();
     let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("example");
@@ -113,15 +130,27 @@ fn run() {
         measure(&mut large);
         eprintln!("speed: round {}/{} done", round + 1, counts.rounds);
     }
-    let ratios = vec![report_large(&small, &mut table), report_large(&large, &mut table)];
+    let ratios = vec![
+        report_large(&small, &mut table),
+        report_large(&large, &mut table),
+    ];
     let versus = if std::env::var_os("SPEED_NO_WRANGLER").is_some() {
         None
     } else {
-        Some(versus_wrangler(&example, if quick { 2 } else { 7 }, &mut table))
+        Some(versus_wrangler(
+            &example,
+            if quick { 2 } else { 7 },
+            &mut table,
+        ))
     };
 
     println!();
-    println!("Measured with `cargo bench --bench speed` ({}; {} cores; {}).", cpu_model(), cores(), rustc_note());
+    println!(
+        "Measured with `cargo bench --bench speed` ({}; {} cores; {}).",
+        cpu_model(),
+        cores(),
+        rustc_note()
+    );
     println!("Medians; wall time. Whole-process rows run the release binary with `--quiet`.");
     println!();
     print!("{}", table.render());
@@ -153,7 +182,10 @@ fn run() {
         );
         let verdict = |worst: f64| if worst <= 2.0 { "met" } else { "NOT met" };
         let in_process = ratios.iter().map(|r| r.compile / r.swc).fold(0.0, f64::max);
-        let process = ratios.iter().map(|r| r.process / r.swc_process).fold(0.0, f64::max);
+        let process = ratios
+            .iter()
+            .map(|r| r.process / r.swc_process)
+            .fold(0.0, f64::max);
         let strict = ratios.iter().map(|r| r.process / r.swc).fold(0.0, f64::max);
         println!(
             "- SPEC §5 target (whole compile within 2x of swc's parse): in-process compile vs swc parse: {} (worst {in_process:.2}x); \
@@ -171,10 +203,17 @@ fn run() {
             ms(v.wrangler),
             ms(v.build),
             v.wrangler.as_secs_f64() / v.build.as_secs_f64(),
-            if v.wrangler.as_secs_f64() / v.build.as_secs_f64() >= 300.0 { "met" } else { "NOT met" },
+            if v.wrangler.as_secs_f64() / v.build.as_secs_f64() >= 300.0 {
+                "met"
+            } else {
+                "NOT met"
+            },
         );
     }
-    eprintln!("speed: finished in {:.1} s", started.elapsed().as_secs_f64());
+    eprintln!(
+        "speed: finished in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -195,7 +234,11 @@ fn versus_wrangler(example: &Path, rounds: usize, table: &mut Table) -> Versus {
         "part 4 needs the pinned wrangler and Node 22: run `npm ci --prefix tests` first (or set SPEED_NO_WRANGLER=1)"
     );
     // `#!/usr/bin/env node` must find the pinned Node 22, not the machine's.
-    let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
     let dir = tempfile::tempdir().expect("temp dir");
     copy_dir(example, dir.path());
     let wrangler_types = || {
@@ -228,11 +271,32 @@ fn versus_wrangler(example: &Path, rounds: usize, table: &mut Table) -> Versus {
         }
         eprintln!("speed: versus wrangler round {}/{rounds} done", round + 1);
     }
-    assert!(dir.path().join("worker-configuration.d.ts").exists(), "wrangler types wrote nothing");
+    assert!(
+        dir.path().join("worker-configuration.d.ts").exists(),
+        "wrangler types wrote nothing"
+    );
     let input = "`example/`".to_string();
-    table.row("whole-process `wrangler types` (pinned 4.116.0, Node 22)", &input, median(&w), None, None, w.len());
-    table.row("whole-process `quickback-kv build`, same rounds (writes 2 files)", &input, median(&b), None, None, b.len());
-    Versus { rounds, wrangler: median(&w), build: median(&b) }
+    table.row(
+        "whole-process `wrangler types` (pinned 4.116.0, Node 22)",
+        &input,
+        median(&w),
+        None,
+        None,
+        w.len(),
+    );
+    table.row(
+        "whole-process `quickback-kv build`, same rounds (writes 2 files)",
+        &input,
+        median(&b),
+        None,
+        None,
+        b.len(),
+    );
+    Versus {
+        rounds,
+        wrangler: median(&w),
+        build: median(&b),
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -257,7 +321,10 @@ fn bench_example(example: &Path, counts: &Counts, table: &mut Table) {
             let _ = std::fs::remove_file(dir.path().join(generated));
         }
         fresh.push(run_cli("build", dir.path(), 0));
-        assert!(dir.path().join(ENV_TYPES).exists(), "build did not write {ENV_TYPES}");
+        assert!(
+            dir.path().join(ENV_TYPES).exists(),
+            "build did not write {ENV_TYPES}"
+        );
         // A second build: everything is up to date, nothing is written.
         let before = snapshot(dir.path());
         unchanged.push(run_cli("build", dir.path(), 0));
@@ -266,11 +333,34 @@ fn bench_example(example: &Path, counts: &Counts, table: &mut Table) {
             floor.push(time_process(Command::new(BIN).arg("--version"), 0));
         }
     }
-    let size = std::fs::metadata(example.join(CONFIG_PATH)).map(|m| m.len()).unwrap_or(0);
+    let size = std::fs::metadata(example.join(CONFIG_PATH))
+        .map(|m| m.len())
+        .unwrap_or(0);
     let input = format!("`example/` ({size} B config)");
-    table.row("whole-process `build`, outputs missing (writes 2 files)", &input, median(&fresh), None, None, fresh.len());
-    table.row("whole-process `build`, second run (no change)", &input, median(&unchanged), None, None, unchanged.len());
-    table.row("process floor: `quickback-kv --version`", "-", median(&floor), None, None, floor.len());
+    table.row(
+        "whole-process `build`, outputs missing (writes 2 files)",
+        &input,
+        median(&fresh),
+        None,
+        None,
+        fresh.len(),
+    );
+    table.row(
+        "whole-process `build`, second run (no change)",
+        &input,
+        median(&unchanged),
+        None,
+        None,
+        unchanged.len(),
+    );
+    table.row(
+        "process floor: `quickback-kv --version`",
+        "-",
+        median(&floor),
+        None,
+        None,
+        floor.len(),
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -316,15 +406,25 @@ fn prepare_large(example: &Path, label: &'static str, size: usize) -> Large {
     let mib = text.len() as f64 / MIB as f64;
     if let Some(dump) = std::env::var_os("SPEED_DUMP_DIR") {
         let path = Path::new(&dump).join(format!("config-{}mib.ts", size / MIB));
-        std::fs::create_dir_all(&dump).and_then(|()| std::fs::write(&path, &text)).expect("write SPEED_DUMP_DIR");
+        std::fs::create_dir_all(&dump)
+            .and_then(|()| std::fs::write(&path, &text))
+            .expect("write SPEED_DUMP_DIR");
         eprintln!("speed: wrote {}", path.display());
     }
-    eprintln!("speed: {label}: generated {} bytes ({mib:.2} MiB), max bracket depth {}", text.len(), max_depth(&text));
+    eprintln!(
+        "speed: {label}: generated {} bytes ({mib:.2} MiB), max bracket depth {}",
+        text.len(),
+        max_depth(&text)
+    );
 
     // A project around the config, built once so `check` finds its outputs up to date.
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::create_dir_all(dir.path().join("quickback")).unwrap();
-    std::fs::copy(example.join("wrangler.toml"), dir.path().join("wrangler.toml")).unwrap();
+    std::fs::copy(
+        example.join("wrangler.toml"),
+        dir.path().join("wrangler.toml"),
+    )
+    .unwrap();
     std::fs::write(dir.path().join(CONFIG_PATH), &text).unwrap();
     run_cli("build", dir.path(), 0);
     run_cli("check", dir.path(), 0);
@@ -337,7 +437,10 @@ fn prepare_large(example: &Path, label: &'static str, size: usize) -> Large {
         },
     };
     let inputs = Inputs {
-        config: FileInput { path: CONFIG_PATH.to_string(), contents: Contents::Bytes(text.clone().into_bytes()) },
+        config: FileInput {
+            path: CONFIG_PATH.to_string(),
+            contents: Contents::Bytes(text.clone().into_bytes()),
+        },
         wrangler: compile::WRANGLER_FILES.iter().map(|f| read(f)).collect(),
         existing_outputs: vec![read(ENV_TYPES), read(ADAPTER)],
         env: BTreeMap::new(),
@@ -349,18 +452,35 @@ fn prepare_large(example: &Path, label: &'static str, size: usize) -> Large {
     };
     // The in-process compile must take the success path, as the CLI run does.
     let c = compile::compile(&inputs, &options);
-    assert!(c.diagnostics.is_empty(), "{label}: generated config has diagnostics: {:?}", c.diagnostics);
+    assert!(
+        c.diagnostics.is_empty(),
+        "{label}: generated config has diagnostics: {:?}",
+        c.diagnostics
+    );
     assert!(!c.outputs.is_empty(), "{label}: no outputs");
     drop(c);
     swc_parse(&text);
-    let large = Large { label, text, mib, dir, inputs, options, samples: Default::default() };
+    let large = Large {
+        label,
+        text,
+        mib,
+        dir,
+        inputs,
+        options,
+        samples: Default::default(),
+    };
     swc_process(&large);
     large
 }
 
 fn swc_process(large: &Large) -> Duration {
     let self_exe = std::env::current_exe().expect("current exe");
-    time_process(Command::new(self_exe).arg("--swc-only").arg(large.dir.path().join(CONFIG_PATH)), 0)
+    time_process(
+        Command::new(self_exe)
+            .arg("--swc-only")
+            .arg(large.dir.path().join(CONFIG_PATH)),
+        0,
+    )
 }
 
 /// One sample of every measurement of one config.
@@ -383,9 +503,17 @@ fn measure(large: &mut Large) {
 /// The median over samples of `f` applied to one sample's measurements (in ms).
 fn paired(large: &Large, f: impl Fn(&[f64; 7]) -> f64) -> f64 {
     let n = large.samples[0].len();
-    let mut values: Vec<f64> = (0..n).map(|i| f(&std::array::from_fn(|k| ms(large.samples[k][i])))).collect();
+    let mut values: Vec<f64> = (0..n)
+        .map(|i| f(&std::array::from_fn(|k| ms(large.samples[k][i]))))
+        .collect();
     values.sort_by(f64::total_cmp);
-    if n == 0 { 0.0 } else if n % 2 == 1 { values[n / 2] } else { (values[n / 2 - 1] + values[n / 2]) / 2.0 }
+    if n == 0 {
+        0.0
+    } else if n % 2 == 1 {
+        values[n / 2]
+    } else {
+        (values[n / 2 - 1] + values[n / 2]) / 2.0
+    }
 }
 
 fn report_large(large: &Large, table: &mut Table) -> Ratios {
@@ -405,16 +533,29 @@ fn report_large(large: &Large, table: &mut Table) -> Ratios {
     let input = format!("{} ({:.2} MiB)", large.label, large.mib);
     let rows = [
         (PROCESS, "whole-process `check` (up to date)"),
-        (SWC_PROCESS, "whole-process swc-only parse (read + parse, AST not freed)"),
+        (
+            SWC_PROCESS,
+            "whole-process swc-only parse (read + parse, AST not freed)",
+        ),
         (COMPILE, "in-process `compile::compile`"),
-        (SYNTAX, "in-process `syntax::parse` (pre-scan + swc + lowering)"),
+        (
+            SYNTAX,
+            "in-process `syntax::parse` (pre-scan + swc + lowering)",
+        ),
         (DEPTH, "in-process `syntax::depth::too_deep` (pre-scan)"),
         (SWC_DROP, "swc `parse_file_as_module` + drop of its AST"),
         (SWC, "swc `parse_file_as_module` alone (baseline)"),
     ];
     for (i, what) in rows {
         let samples = &large.samples[i];
-        table.row(what, &input, median(samples), Some(large.mib), Some(m(i) / r.swc), samples.len());
+        table.row(
+            what,
+            &input,
+            median(samples),
+            Some(large.mib),
+            Some(m(i) / r.swc),
+            samples.len(),
+        );
     }
     r
 }
@@ -433,9 +574,21 @@ fn swc_parse_and_drop(text: &str) -> Duration {
 fn swc_parse_timed(text: &str, include_drop: bool) -> Duration {
     let start = Instant::now();
     let name = Lrc::new(FileName::Custom(CONFIG_PATH.to_string()));
-    let source = SourceFile::new(name.clone(), false, name, text.to_string().into(), BytePos(1));
+    let source = SourceFile::new(
+        name.clone(),
+        false,
+        name,
+        text.to_string().into(),
+        BytePos(1),
+    );
     let mut recovered = Vec::new();
-    let module = parse_file_as_module(&source, Syntax::Typescript(Default::default()), EsVersion::latest(), None, &mut recovered);
+    let module = parse_file_as_module(
+        &source,
+        Syntax::Typescript(Default::default()),
+        EsVersion::latest(),
+        None,
+        &mut recovered,
+    );
     let ok = module.is_ok() && recovered.is_empty();
     let mut elapsed = start.elapsed();
     if include_drop {
@@ -580,10 +733,23 @@ const MODULE_FEATURES: &str = "    \"orders-@N@\", \"orders-@N@-export\", \"orde
 /// A realistic-shaped config of about `target` bytes, brackets nested at most a few levels.
 fn generate_config(target: usize) -> String {
     let footer_reserve = 2048;
-    let (mut top, mut handlers, mut hooks, mut routes, mut features) =
-        (String::new(), String::new(), String::new(), String::new(), String::new());
+    let (mut top, mut handlers, mut hooks, mut routes, mut features) = (
+        String::new(),
+        String::new(),
+        String::new(),
+        String::new(),
+        String::new(),
+    );
     let mut n = 0usize;
-    while HEADER.len() + top.len() + handlers.len() + hooks.len() + routes.len() + features.len() + footer_reserve < target {
+    while HEADER.len()
+        + top.len()
+        + handlers.len()
+        + hooks.len()
+        + routes.len()
+        + features.len()
+        + footer_reserve
+        < target
+    {
         let m = (n * 37 % 500 + 20).to_string();
         let ns = n.to_string();
         let fill = |template: &str| template.replace("@N@", &ns).replace("@M@", &m);
@@ -659,7 +825,14 @@ fn max_depth(text: &str) -> usize {
 // ---------------------------------------------------------------------------
 
 fn run_cli(command: &str, root: &Path, expected: i32) -> Duration {
-    time_process(Command::new(BIN).arg(command).arg("--root").arg(root).arg("--quiet"), expected)
+    time_process(
+        Command::new(BIN)
+            .arg(command)
+            .arg("--root")
+            .arg(root)
+            .arg("--quiet"),
+        expected,
+    )
 }
 
 fn time_process(command: &mut Command, expected: i32) -> Duration {
@@ -736,12 +909,19 @@ fn snapshot(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
 fn cpu_model() -> String {
     std::fs::read_to_string("/proc/cpuinfo")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("model name")).and_then(|l| l.split(':').nth(1)).map(|m| m.trim().to_string()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_string())
+        })
         .unwrap_or_else(|| "unknown CPU".to_string())
 }
 
 fn cores() -> usize {
-    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
 }
 
 fn rustc_note() -> String {
@@ -760,7 +940,15 @@ struct Table {
 }
 
 impl Table {
-    fn row(&mut self, what: &str, input: &str, median: Duration, mib: Option<f64>, vs_swc: Option<f64>, runs: usize) {
+    fn row(
+        &mut self,
+        what: &str,
+        input: &str,
+        median: Duration,
+        mib: Option<f64>,
+        vs_swc: Option<f64>,
+        runs: usize,
+    ) {
         let t = ms(median);
         self.rows.push([
             what.to_string(),
@@ -773,9 +961,15 @@ impl Table {
     }
 
     fn render(&self) -> String {
-        let mut out = String::from("| Measurement | Input | Median ms | ms per MiB | vs swc parse | Runs |\n|---|---|---:|---:|---:|---:|\n");
+        let mut out = String::from(
+            "| Measurement | Input | Median ms | ms per MiB | vs swc parse | Runs |\n|---|---|---:|---:|---:|---:|\n",
+        );
         for r in &self.rows {
-            let _ = writeln!(out, "| {} | {} | {} | {} | {} | {} |", r[0], r[1], r[2], r[3], r[4], r[5]);
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} |",
+                r[0], r[1], r[2], r[3], r[4], r[5]
+            );
         }
         out
     }

@@ -4,7 +4,9 @@
 use std::collections::BTreeMap;
 
 use crate::diagnostics::{self, Code, Diagnostic};
-use crate::emit::{self, Desired, Existing, Header, env_types, session_adapter, wrangler_json, wrangler_toml};
+use crate::emit::{
+    self, Desired, Existing, Header, env_types, session_adapter, wrangler_json, wrangler_toml,
+};
 use crate::eval::Evaluator;
 use crate::model::KvModel;
 use crate::plan::plan;
@@ -102,7 +104,10 @@ pub const STACK_BYTES: usize = 256 * 1024 * 1024;
 
 /// [`compile`] on a thread with a stack large enough for the deepest input
 /// `syntax::depth` lets through, so no input can overflow the stack.
-pub fn compile_on_large_stack(inputs: Inputs, options: Options) -> std::thread::Result<Compilation> {
+pub fn compile_on_large_stack(
+    inputs: Inputs,
+    options: Options,
+) -> std::thread::Result<Compilation> {
     std::thread::Builder::new()
         .name("quickback-kv-compile".into())
         .stack_size(STACK_BYTES)
@@ -112,7 +117,9 @@ pub fn compile_on_large_stack(inputs: Inputs, options: Options) -> std::thread::
 }
 
 fn run(inputs: &Inputs, options: &Options, c: &mut Compilation) -> Vec<Output> {
-    let Some(config_file) = read_config(&inputs.config, c) else { return Vec::new() };
+    let Some(config_file) = read_config(&inputs.config, c) else {
+        return Vec::new();
+    };
     c.config_file = Some(config_file);
     let file_span = Span::file_start(config_file);
 
@@ -128,11 +135,21 @@ fn run(inputs: &Inputs, options: &Options, c: &mut Compilation) -> Vec<Output> {
         }
     };
     let evaluator = Evaluator::new(&module, &inputs.env);
-    let (model, diagnostics) = resolve(&evaluator, file_span, ResolveOptions { scaffold: found.is_none() });
+    let (model, diagnostics) = resolve(
+        &evaluator,
+        file_span,
+        ResolveOptions {
+            scaffold: found.is_none(),
+        },
+    );
     c.diagnostics.extend(diagnostics);
     c.diagnostics.extend(validate::validate(&model));
 
-    let managed: Vec<String> = model.bindings.iter().map(|b| b.name.value.clone()).collect();
+    let managed: Vec<String> = model
+        .bindings
+        .iter()
+        .map(|b| b.name.value.clone())
+        .collect();
     let mut wrangler = read_wrangler(found, &managed, c);
     let existing = wrangler.take_existing();
     let (desired, diagnostics) = plan(&model, &existing);
@@ -143,31 +160,61 @@ fn run(inputs: &Inputs, options: &Options, c: &mut Compilation) -> Vec<Output> {
     match wrangler {
         Wrangler::Toml { path, parsed } => {
             let text = wrangler_toml::edit(*parsed, &desired);
-            outputs.push(Output { path, action: Action::Write(text) });
+            outputs.push(Output {
+                path,
+                action: Action::Write(text),
+            });
         }
         Wrangler::Json { path, parsed } => {
             let text = wrangler_json::edit(*parsed, &desired);
-            outputs.push(Output { path, action: Action::Write(text) });
+            outputs.push(Output {
+                path,
+                action: Action::Write(text),
+            });
         }
         Wrangler::Missing if model.in_use() => {
-            let name = model.worker_name.as_ref().map_or(DEFAULT_WORKER_NAME, |n| n.value.as_str());
-            let date = model.compatibility_date.as_ref().map_or(DEFAULT_COMPATIBILITY_DATE, |d| d.value.as_str());
+            let name = model
+                .worker_name
+                .as_ref()
+                .map_or(DEFAULT_WORKER_NAME, |n| n.value.as_str());
+            let date = model
+                .compatibility_date
+                .as_ref()
+                .map_or(DEFAULT_COMPATIBILITY_DATE, |d| d.value.as_str());
             let header_comment = format!(
                 "# Created by quickback-kv from {}. Everything but the entries marked\n# \"Managed by quickback-kv\" is yours to edit.\n",
                 inputs.config.path.replace('\n', " ")
             );
-            let scaffold = wrangler_toml::Scaffold { header: &header_comment, name, compatibility_date: date };
+            let scaffold = wrangler_toml::Scaffold {
+                header: &header_comment,
+                name,
+                compatibility_date: date,
+            };
             let path = WRANGLER_FILES[2].to_string();
-            outputs.push(Output { path, action: Action::Write(wrangler_toml::scaffold(&scaffold, &desired)) });
+            outputs.push(Output {
+                path,
+                action: Action::Write(wrangler_toml::scaffold(&scaffold, &desired)),
+            });
         }
         Wrangler::Missing | Wrangler::Failed => {}
     }
 
     let generated = [
-        (&options.env_types_path, if model.in_use() { Some(env_types::render(&model, &existing, &desired, &header)) } else { None }),
+        (
+            &options.env_types_path,
+            if model.in_use() {
+                Some(env_types::render(&model, &existing, &desired, &header))
+            } else {
+                None
+            },
+        ),
         (
             &options.session_adapter_path,
-            if model.better_auth { session_adapter::render(&model, &header).transpose() } else { None },
+            if model.better_auth {
+                session_adapter::render(&model, &header).transpose()
+            } else {
+                None
+            },
         ),
     ];
     for (path, rendered) in generated {
@@ -176,7 +223,12 @@ fn run(inputs: &Inputs, options: &Options, c: &mut Compilation) -> Vec<Output> {
             Some(Ok(text)) => Action::Write(text),
             Some(Err(e)) => {
                 // Templates only print validated values; a failure is a bug, reported at the config.
-                c.diagnostics.push(Diagnostic::new(Code::InternalError, format!("could not render {path}: {e}"), file_span, "while compiling this config"));
+                c.diagnostics.push(Diagnostic::new(
+                    Code::InternalError,
+                    format!("could not render {path}: {e}"),
+                    file_span,
+                    "while compiling this config",
+                ));
                 continue;
             }
             None => Action::Delete,
@@ -197,15 +249,26 @@ fn run(inputs: &Inputs, options: &Options, c: &mut Compilation) -> Vec<Output> {
                     );
                     continue;
                 }
-                outputs.push(Output { path: path.clone(), action });
+                outputs.push(Output {
+                    path: path.clone(),
+                    action,
+                });
             }
             Some(Contents::Unreadable(error)) => {
                 let file = c.files.add(path.clone(), "");
-                c.diagnostics.push(Diagnostic::new(Code::OutputUnreadable, format!("cannot read {path}: {error}"), Span::file_start(file), "unreadable"));
+                c.diagnostics.push(Diagnostic::new(
+                    Code::OutputUnreadable,
+                    format!("cannot read {path}: {error}"),
+                    Span::file_start(file),
+                    "unreadable",
+                ));
             }
             Some(Contents::Missing) | None => {
                 if let Action::Write(_) = action {
-                    outputs.push(Output { path: path.clone(), action });
+                    outputs.push(Output {
+                        path: path.clone(),
+                        action,
+                    });
                 }
             }
         }
@@ -222,14 +285,24 @@ fn read_config(input: &FileInput, c: &mut Compilation) -> Option<FileId> {
         Contents::Missing => {
             let file = c.files.add(input.path.clone(), "");
             c.diagnostics.push(
-                Diagnostic::new(Code::ConfigNotFound, format!("no config at {}", input.path), Span::file_start(file), "this file does not exist")
-                    .with_help("run in the project root, or pass --root DIR or --config PATH"),
+                Diagnostic::new(
+                    Code::ConfigNotFound,
+                    format!("no config at {}", input.path),
+                    Span::file_start(file),
+                    "this file does not exist",
+                )
+                .with_help("run in the project root, or pass --root DIR or --config PATH"),
             );
             return None;
         }
         Contents::Unreadable(error) => {
             let file = c.files.add(input.path.clone(), "");
-            c.diagnostics.push(Diagnostic::new(Code::ConfigUnreadable, format!("cannot read {}: {error}", input.path), Span::file_start(file), "unreadable"));
+            c.diagnostics.push(Diagnostic::new(
+                Code::ConfigUnreadable,
+                format!("cannot read {}: {error}", input.path),
+                Span::file_start(file),
+                "unreadable",
+            ));
             return None;
         }
     };
@@ -237,12 +310,22 @@ fn read_config(input: &FileInput, c: &mut Compilation) -> Option<FileId> {
 }
 
 /// Decodes UTF-8, refusing oversized files; both problems point into the file.
-fn text_or_diagnostic(path: &str, bytes: &[u8], not_utf8: Code, c: &mut Compilation) -> Option<FileId> {
+fn text_or_diagnostic(
+    path: &str,
+    bytes: &[u8],
+    not_utf8: Code,
+    c: &mut Compilation,
+) -> Option<FileId> {
     if bytes.len() > MAX_CONFIG_BYTES {
         let file = c.files.add(path, "");
         c.diagnostics.push(
-            Diagnostic::new(Code::ConfigTooLarge, format!("{path} is larger than 10 MiB"), Span::file_start(file), "this file is too large")
-                .with_help("a Quickback config is a few kilobytes; check that the right file is used"),
+            Diagnostic::new(
+                Code::ConfigTooLarge,
+                format!("{path} is larger than 10 MiB"),
+                Span::file_start(file),
+                "this file is too large",
+            )
+            .with_help("a Quickback config is a few kilobytes; check that the right file is used"),
         );
         return None;
     }
@@ -250,12 +333,19 @@ fn text_or_diagnostic(path: &str, bytes: &[u8], not_utf8: Code, c: &mut Compilat
         Ok(text) => Some(c.files.add(path, text)),
         Err(e) => {
             let at = e.valid_up_to() as u32;
-            let file = c.files.add(path, String::from_utf8_lossy(bytes).into_owned());
+            let file = c
+                .files
+                .add(path, String::from_utf8_lossy(bytes).into_owned());
             // The stored text shows the bad bytes as one U+FFFD (3 bytes); the label covers it.
             let width = '\u{fffd}'.len_utf8() as u32;
             c.diagnostics.push(
-                Diagnostic::new(not_utf8, format!("{path} is not valid UTF-8"), Span::new(file, at, at + width), "invalid byte sequence here")
-                    .with_help("re-save the file with UTF-8 encoding"),
+                Diagnostic::new(
+                    not_utf8,
+                    format!("{path} is not valid UTF-8"),
+                    Span::new(file, at, at + width),
+                    "invalid byte sequence here",
+                )
+                .with_help("re-save the file with UTF-8 encoding"),
             );
             None
         }
@@ -266,8 +356,14 @@ enum Wrangler {
     Missing,
     /// Reported already; nothing may be written.
     Failed,
-    Toml { path: String, parsed: Box<wrangler_toml::Parsed> },
-    Json { path: String, parsed: Box<wrangler_json::Parsed> },
+    Toml {
+        path: String,
+        parsed: Box<wrangler_toml::Parsed>,
+    },
+    Json {
+        path: String,
+        parsed: Box<wrangler_json::Parsed>,
+    },
 }
 
 impl Wrangler {
@@ -283,30 +379,49 @@ impl Wrangler {
 
 /// The wrangler file wrangler itself would read: the first of [`WRANGLER_FILES`] that exists.
 fn find_wrangler(files: &[FileInput]) -> Option<&FileInput> {
-    WRANGLER_FILES
-        .iter()
-        .find_map(|name| files.iter().find(|f| f.path == *name && !matches!(f.contents, Contents::Missing)))
+    WRANGLER_FILES.iter().find_map(|name| {
+        files
+            .iter()
+            .find(|f| f.path == *name && !matches!(f.contents, Contents::Missing))
+    })
 }
 
 /// `managed`: the bindings the config asks for; a strict `wrangler.json` owns its entries by name.
 fn read_wrangler(found: Option<&FileInput>, managed: &[String], c: &mut Compilation) -> Wrangler {
-    let Some(found) = found else { return Wrangler::Missing };
+    let Some(found) = found else {
+        return Wrangler::Missing;
+    };
     let bytes = match &found.contents {
         Contents::Bytes(bytes) => bytes,
         Contents::Unreadable(error) => {
             let file = c.files.add(found.path.clone(), "");
-            c.diagnostics.push(Diagnostic::new(Code::WranglerUnreadable, format!("cannot read {}: {error}", found.path), Span::file_start(file), "unreadable"));
+            c.diagnostics.push(Diagnostic::new(
+                Code::WranglerUnreadable,
+                format!("cannot read {}: {error}", found.path),
+                Span::file_start(file),
+                "unreadable",
+            ));
             return Wrangler::Failed;
         }
         Contents::Missing => return Wrangler::Missing,
     };
-    let Some(file) = text_or_diagnostic(&found.path, bytes, Code::WranglerInvalid, c) else { return Wrangler::Failed };
+    let Some(file) = text_or_diagnostic(&found.path, bytes, Code::WranglerInvalid, c) else {
+        return Wrangler::Failed;
+    };
     let path = found.path.clone();
     let parsed = if path.ends_with(".toml") {
-        wrangler_toml::parse(file, c.files.text(file)).map(|parsed| Wrangler::Toml { path, parsed: Box::new(parsed) })
+        wrangler_toml::parse(file, c.files.text(file)).map(|parsed| Wrangler::Toml {
+            path,
+            parsed: Box::new(parsed),
+        })
     } else {
         let strict_json = path.ends_with(".json");
-        wrangler_json::parse(file, c.files.text(file), strict_json, managed).map(|parsed| Wrangler::Json { path, parsed: Box::new(parsed) })
+        wrangler_json::parse(file, c.files.text(file), strict_json, managed).map(|parsed| {
+            Wrangler::Json {
+                path,
+                parsed: Box::new(parsed),
+            }
+        })
     };
     parsed.unwrap_or_else(|d| {
         c.diagnostics.push(d);

@@ -43,7 +43,10 @@ pub enum Value<'m> {
     Undefined(Span),
     /// `process.env.NAME` where NAME is not set: undefined, but remembered so
     /// that a read without fallback can name the variable.
-    EnvUnset { name: String, span: Span },
+    EnvUnset {
+        name: String,
+        span: Span,
+    },
     Object(Object<'m>),
     Array(Vec<&'m Expr>, Span),
 }
@@ -64,7 +67,11 @@ impl Value<'_> {
     fn span(&self) -> Span {
         match self {
             Value::Str(s) => s.span,
-            Value::Num(_, s) | Value::Bool(_, s) | Value::Null(s) | Value::Undefined(s) | Value::Array(_, s) => *s,
+            Value::Num(_, s)
+            | Value::Bool(_, s)
+            | Value::Null(s)
+            | Value::Undefined(s)
+            | Value::Array(_, s) => *s,
             Value::EnvUnset { span, .. } => *span,
             Value::Object(o) => o.span,
         }
@@ -80,10 +87,18 @@ pub struct Object<'m> {
 
 #[derive(Debug, Clone)]
 enum Entry<'m> {
-    Known { key: &'m str, key_span: Span, value: &'m Expr },
+    Known {
+        key: &'m str,
+        key_span: Span,
+        value: &'m Expr,
+    },
     /// A method, getter, computed key or a spread that cannot be evaluated:
     /// any key not written after it might come from it.
-    Unknown { key: Option<&'m str>, span: Span, what: String },
+    Unknown {
+        key: Option<&'m str>,
+        span: Span,
+        what: String,
+    },
 }
 
 /// A property read from an object: its key's span and its value expression.
@@ -132,7 +147,11 @@ impl Want {
 
 impl<'m> Evaluator<'m> {
     pub fn new(module: &'m Module, env: &'m BTreeMap<String, String>) -> Evaluator<'m> {
-        Evaluator { module, env, active: RefCell::new(Vec::new()) }
+        Evaluator {
+            module,
+            env,
+            active: RefCell::new(Vec::new()),
+        }
     }
 
     pub fn module(&self) -> &'m Module {
@@ -143,7 +162,11 @@ impl<'m> Evaluator<'m> {
     pub fn eval(&self, expr: &'m Expr) -> Result<Value<'m>, EvalError> {
         let span = expr.span;
         Ok(match &expr.kind {
-            ExprKind::Str(value) => Value::Str(Str { value: value.clone(), span, via: Via::Literal }),
+            ExprKind::Str(value) => Value::Str(Str {
+                value: value.clone(),
+                span,
+                via: Via::Literal,
+            }),
             ExprKind::Num(n) => Value::Num(*n, span),
             ExprKind::Bool(b) => Value::Bool(*b, span),
             ExprKind::Null => Value::Null(span),
@@ -161,7 +184,11 @@ impl<'m> Evaluator<'m> {
                     out.push_str(&text);
                     out.push_str(quasi);
                 }
-                Value::Str(Str { value: out, span, via })
+                Value::Str(Str {
+                    value: out,
+                    span,
+                    via,
+                })
             }
             ExprKind::Object(props) => Value::Object(self.object_literal(props, span)),
             ExprKind::Array(elements) => {
@@ -171,7 +198,12 @@ impl<'m> Evaluator<'m> {
                         Element::Expr(e) => items.push(e),
                         Element::Spread(e) => match self.eval(e)? {
                             Value::Array(inner, _) => items.extend(inner),
-                            other => return Err(not_constant(e.span, format!("spreads {} into an array", other.describe()))),
+                            other => {
+                                return Err(not_constant(
+                                    e.span,
+                                    format!("spreads {} into an array", other.describe()),
+                                ));
+                            }
                         },
                         Element::Hole(s) => return Err(not_constant(*s, "an array hole")),
                     }
@@ -181,8 +213,15 @@ impl<'m> Evaluator<'m> {
             ExprKind::Member { object, property } => {
                 if let Some(name) = env_read(object, property) {
                     return Ok(match self.env.get(name) {
-                        Some(value) => Value::Str(Str { value: value.clone(), span, via: Via::EnvVar(name.to_string()) }),
-                        None => Value::EnvUnset { name: name.to_string(), span },
+                        Some(value) => Value::Str(Str {
+                            value: value.clone(),
+                            span,
+                            via: Via::EnvVar(name.to_string()),
+                        }),
+                        None => Value::EnvUnset {
+                            name: name.to_string(),
+                            span,
+                        },
                     });
                 }
                 let key = match property {
@@ -190,7 +229,12 @@ impl<'m> Evaluator<'m> {
                     Key::Computed(key) => match self.eval(key)? {
                         Value::Str(s) => s.value,
                         Value::Num(n, _) => format_number(n),
-                        other => return Err(not_constant(key.span, format!("indexes with {}", other.describe()))),
+                        other => {
+                            return Err(not_constant(
+                                key.span,
+                                format!("indexes with {}", other.describe()),
+                            ));
+                        }
                     },
                 };
                 match self.eval(object)? {
@@ -198,11 +242,18 @@ impl<'m> Evaluator<'m> {
                         Some(field) => self.eval(field.value)?,
                         None => Value::Undefined(span),
                     },
-                    Value::Array(items, _) => match key.parse::<usize>().ok().and_then(|i| items.get(i)) {
-                        Some(item) => self.eval(item)?,
-                        None => Value::Undefined(span),
-                    },
-                    other => return Err(not_constant(object.span, format!("reads `{key}` of {}", other.describe()))),
+                    Value::Array(items, _) => {
+                        match key.parse::<usize>().ok().and_then(|i| items.get(i)) {
+                            Some(item) => self.eval(item)?,
+                            None => Value::Undefined(span),
+                        }
+                    }
+                    other => {
+                        return Err(not_constant(
+                            object.span,
+                            format!("reads `{key}` of {}", other.describe()),
+                        ));
+                    }
                 }
             }
             ExprKind::Fallback { op, left, right } => {
@@ -223,7 +274,13 @@ impl<'m> Evaluator<'m> {
                         s.via = Via::EnvFallback(name);
                         Value::Str(s)
                     }
-                    (Value::Str(mut s), Value::Str(Str { via: Via::EnvVar(name), .. })) => {
+                    (
+                        Value::Str(mut s),
+                        Value::Str(Str {
+                            via: Via::EnvVar(name),
+                            ..
+                        }),
+                    ) => {
                         s.via = Via::EnvFallback(name);
                         Value::Str(s)
                     }
@@ -243,19 +300,37 @@ impl<'m> Evaluator<'m> {
                         },
                         span,
                     ),
-                    (l @ Value::Str(_), r, ArithmeticOp::Add) | (l, r @ Value::Str(_), ArithmeticOp::Add) => {
+                    (l @ Value::Str(_), r, ArithmeticOp::Add)
+                    | (l, r @ Value::Str(_), ArithmeticOp::Add) => {
                         let (a, via_a) = self.to_template_part(l, left)?;
                         let (b, via_b) = self.to_template_part(r, right)?;
                         let via = if via_a == Via::Literal { via_b } else { via_a };
-                        Value::Str(Str { value: a + &b, span, via })
+                        Value::Str(Str {
+                            value: a + &b,
+                            span,
+                            via,
+                        })
                     }
                     (l, r, _) => {
-                        return Err(not_constant(span, format!("is arithmetic on {} and {}", l.describe(), r.describe())));
+                        return Err(not_constant(
+                            span,
+                            format!("is arithmetic on {} and {}", l.describe(), r.describe()),
+                        ));
                     }
                 }
             }
-            ExprKind::Call { .. } => return Err(not_constant(span, "is a function call, which is not evaluated")),
-            ExprKind::Opaque(what) => return Err(not_constant(span, format!("is {what}, which is not evaluated"))),
+            ExprKind::Call { .. } => {
+                return Err(not_constant(
+                    span,
+                    "is a function call, which is not evaluated",
+                ));
+            }
+            ExprKind::Opaque(what) => {
+                return Err(not_constant(
+                    span,
+                    format!("is {what}, which is not evaluated"),
+                ));
+            }
             ExprKind::TooDeep => return Err(EvalError::TooDeep { span }),
         })
     }
@@ -268,9 +343,17 @@ impl<'m> Evaluator<'m> {
             Value::Bool(b, _) => (b.to_string(), Via::Literal),
             Value::Null(_) => ("null".to_string(), Via::Literal),
             Value::EnvUnset { name, span } => {
-                return Err(not_constant(span, format!("reads `process.env.{name}`, which is not set")));
+                return Err(not_constant(
+                    span,
+                    format!("reads `process.env.{name}`, which is not set"),
+                ));
             }
-            other => return Err(not_constant(expr.span, format!("puts {} into a string", other.describe()))),
+            other => {
+                return Err(not_constant(
+                    expr.span,
+                    format!("puts {} into a string", other.describe()),
+                ));
+            }
         })
     }
 
@@ -278,25 +361,35 @@ impl<'m> Evaluator<'m> {
         if let Some(import) = self.module.import(name) {
             return Err(not_constant(
                 span,
-                format!("is `{name}`, imported from \"{}\"; other modules are not read", import.source),
+                format!(
+                    "is `{name}`, imported from \"{}\"; other modules are not read",
+                    import.source
+                ),
             ));
         }
         let Some(declaration) = self.module.declaration(name) else {
-            return Err(not_constant(span, format!("is `{name}`, which is not a top-level const of this file")));
+            return Err(not_constant(
+                span,
+                format!("is `{name}`, which is not a top-level const of this file"),
+            ));
         };
         match &declaration.kind {
             DeclarationKind::Const(init) => {
                 if self.active.borrow().contains(&declaration.name.as_str()) {
-                    return Err(not_constant(span, format!("is `{name}`, whose value refers to itself")));
+                    return Err(not_constant(
+                        span,
+                        format!("is `{name}`, whose value refers to itself"),
+                    ));
                 }
                 self.active.borrow_mut().push(&declaration.name);
                 let value = self.eval(init);
                 self.active.borrow_mut().pop();
                 value
             }
-            DeclarationKind::Mutable(kind) => {
-                Err(not_constant(span, format!("is `{name}`, a `{kind}` binding that may change; declare it with `const`")))
-            }
+            DeclarationKind::Mutable(kind) => Err(not_constant(
+                span,
+                format!("is `{name}`, a `{kind}` binding that may change; declare it with `const`"),
+            )),
             DeclarationKind::Other(what) => Err(not_constant(span, format!("is `{name}`, {what}"))),
         }
     }
@@ -305,10 +398,20 @@ impl<'m> Evaluator<'m> {
         let mut entries = Vec::with_capacity(props.len());
         for prop in props {
             match prop {
-                Prop::KeyValue { key, key_span, value } => entries.push(Entry::Known { key, key_span: *key_span, value }),
-                Prop::Opaque { key, span, what } => {
-                    entries.push(Entry::Unknown { key: key.as_deref(), span: *span, what: what.to_string() })
-                }
+                Prop::KeyValue {
+                    key,
+                    key_span,
+                    value,
+                } => entries.push(Entry::Known {
+                    key,
+                    key_span: *key_span,
+                    value,
+                }),
+                Prop::Opaque { key, span, what } => entries.push(Entry::Unknown {
+                    key: key.as_deref(),
+                    span: *span,
+                    what: what.to_string(),
+                }),
                 Prop::Spread(expr) => match self.eval(expr) {
                     Ok(Value::Object(inner)) => entries.extend(inner.entries),
                     Ok(Value::Null(_) | Value::Undefined(_)) => {}
@@ -332,7 +435,10 @@ impl<'m> Evaluator<'m> {
 
     /// The object at `expr`, or a diagnostic naming `path`.
     pub fn object(&self, expr: &'m Expr, path: &str) -> Result<Object<'m>, Diagnostic> {
-        match self.eval(expr).map_err(|e| to_diagnostic(e, expr, path, Want::Object))? {
+        match self
+            .eval(expr)
+            .map_err(|e| to_diagnostic(e, expr, path, Want::Object))?
+        {
             Value::Object(o) => Ok(o),
             other => Err(wrong_type(&other, expr, path, Want::Object)),
         }
@@ -340,7 +446,10 @@ impl<'m> Evaluator<'m> {
 
     /// A string, with a diagnostic when the value is missing, unknown or not a string.
     pub fn string(&self, expr: &'m Expr, path: &str) -> Result<Str, Diagnostic> {
-        match self.eval(expr).map_err(|e| to_diagnostic(e, expr, path, Want::String))? {
+        match self
+            .eval(expr)
+            .map_err(|e| to_diagnostic(e, expr, path, Want::String))?
+        {
             Value::Str(s) => Ok(s),
             Value::EnvUnset { name, span } => Err(missing_env_var(&name, span, path)),
             other => Err(wrong_type(&other, expr, path, Want::String)),
@@ -348,14 +457,20 @@ impl<'m> Evaluator<'m> {
     }
 
     pub fn number(&self, expr: &'m Expr, path: &str) -> Result<(f64, Span), Diagnostic> {
-        match self.eval(expr).map_err(|e| to_diagnostic(e, expr, path, Want::Number))? {
+        match self
+            .eval(expr)
+            .map_err(|e| to_diagnostic(e, expr, path, Want::Number))?
+        {
             Value::Num(n, span) => Ok((n, span)),
             other => Err(wrong_type(&other, expr, path, Want::Number)),
         }
     }
 
     pub fn boolean(&self, expr: &'m Expr, path: &str) -> Result<(bool, Span), Diagnostic> {
-        match self.eval(expr).map_err(|e| to_diagnostic(e, expr, path, Want::Boolean))? {
+        match self
+            .eval(expr)
+            .map_err(|e| to_diagnostic(e, expr, path, Want::Boolean))?
+        {
             Value::Bool(b, span) => Ok((b, span)),
             other => Err(wrong_type(&other, expr, path, Want::Boolean)),
         }
@@ -363,7 +478,10 @@ impl<'m> Evaluator<'m> {
 
     /// The elements of an array (spreads of evaluable arrays flattened), unevaluated.
     pub fn array(&self, expr: &'m Expr, path: &str) -> Result<Vec<&'m Expr>, Diagnostic> {
-        match self.eval(expr).map_err(|e| to_diagnostic(e, expr, path, Want::Array))? {
+        match self
+            .eval(expr)
+            .map_err(|e| to_diagnostic(e, expr, path, Want::Array))?
+        {
             Value::Array(items, _) => Ok(items),
             other => Err(wrong_type(&other, expr, path, Want::Array)),
         }
@@ -376,10 +494,12 @@ impl<'m> Evaluator<'m> {
         // Each hop follows one const or property; a cycle is cut after this many.
         for _ in 0..256 {
             let next = match &current.kind {
-                ExprKind::Ident(name) if name != "undefined" => match self.module.declaration(name).map(|d| &d.kind) {
-                    Some(DeclarationKind::Const(init)) => init,
-                    _ => return Ok(current),
-                },
+                ExprKind::Ident(name) if name != "undefined" => {
+                    match self.module.declaration(name).map(|d| &d.kind) {
+                        Some(DeclarationKind::Const(init)) => init,
+                        _ => return Ok(current),
+                    }
+                }
                 ExprKind::Member { object, property } if env_read(object, property).is_none() => {
                     let key = match property {
                         Key::Static(key, _) => key.as_str(),
@@ -395,7 +515,12 @@ impl<'m> Evaluator<'m> {
             };
             current = next;
         }
-        Err(to_diagnostic(not_constant(current.span, "refers to itself"), expr, path, Want::Object))
+        Err(to_diagnostic(
+            not_constant(current.span, "refers to itself"),
+            expr,
+            path,
+            Want::Object,
+        ))
     }
 
     /// Whether `expr` evaluates to `undefined` (an optional value left out).
@@ -410,14 +535,35 @@ impl<'m> Object<'m> {
     pub fn field(&self, key: &str) -> Result<Option<Field<'m>>, EvalError> {
         for entry in self.entries.iter().rev() {
             match entry {
-                Entry::Known { key: k, key_span, value } if *k == key => {
-                    return Ok(Some(Field { key_span: *key_span, value }));
+                Entry::Known {
+                    key: k,
+                    key_span,
+                    value,
+                } if *k == key => {
+                    return Ok(Some(Field {
+                        key_span: *key_span,
+                        value,
+                    }));
                 }
-                Entry::Unknown { key: Some(k), span, what } if *k == key => {
-                    return Err(not_constant(*span, format!("is {what}, which is not evaluated")));
+                Entry::Unknown {
+                    key: Some(k),
+                    span,
+                    what,
+                } if *k == key => {
+                    return Err(not_constant(
+                        *span,
+                        format!("is {what}, which is not evaluated"),
+                    ));
                 }
-                Entry::Unknown { key: None, span, what } => {
-                    return Err(not_constant(*span, format!("is {what}, which might define `{key}`")));
+                Entry::Unknown {
+                    key: None,
+                    span,
+                    what,
+                } => {
+                    return Err(not_constant(
+                        *span,
+                        format!("is {what}, which might define `{key}`"),
+                    ));
                 }
                 _ => {}
             }
@@ -434,7 +580,9 @@ impl<'m> Object<'m> {
                 span,
                 format!("this {why}"),
             )
-            .with_help(format!("write `{key}` as a plain property of this object, after any spread")),
+            .with_help(format!(
+                "write `{key}` as a plain property of this object, after any spread"
+            )),
             EvalError::TooDeep { span } => too_deep(span),
         })
     }
@@ -446,8 +594,15 @@ impl<'m> Object<'m> {
         let mut out: Vec<(&'m str, Field<'m>)> = Vec::new();
         for entry in &self.entries {
             match entry {
-                Entry::Known { key, key_span, value } => {
-                    let field = Field { key_span: *key_span, value };
+                Entry::Known {
+                    key,
+                    key_span,
+                    value,
+                } => {
+                    let field = Field {
+                        key_span: *key_span,
+                        value,
+                    };
                     match out.iter_mut().find(|(k, _)| k == key) {
                         Some(slot) => slot.1 = field,
                         None => out.push((key, field)),
@@ -460,7 +615,9 @@ impl<'m> Object<'m> {
                         *span,
                         format!("this is {what}, which is not evaluated"),
                     )
-                    .with_help(format!("write every entry of `{path}` as a plain `name: value` property")));
+                    .with_help(format!(
+                        "write every entry of `{path}` as a plain `name: value` property"
+                    )));
                 }
             }
         }
@@ -470,18 +627,35 @@ impl<'m> Object<'m> {
 
 /// `process.env.NAME` or `process.env["NAME"]`.
 fn env_read<'e>(object: &'e Expr, property: &'e Key) -> Option<&'e str> {
-    let ExprKind::Member { object: process, property: Key::Static(env, _) } = &object.kind else { return None };
-    let (ExprKind::Ident(p), "env", Key::Static(name, _)) = (&process.kind, env.as_str(), property) else { return None };
+    let ExprKind::Member {
+        object: process,
+        property: Key::Static(env, _),
+    } = &object.kind
+    else {
+        return None;
+    };
+    let (ExprKind::Ident(p), "env", Key::Static(name, _)) = (&process.kind, env.as_str(), property)
+    else {
+        return None;
+    };
     (p == "process").then_some(name.as_str())
 }
 
 fn not_constant(span: Span, why: impl Into<String>) -> EvalError {
-    EvalError::NotConstant { span, why: why.into() }
+    EvalError::NotConstant {
+        span,
+        why: why.into(),
+    }
 }
 
 fn too_deep(span: Span) -> Diagnostic {
-    Diagnostic::new(Code::SyntaxTooDeep, "an expression is nested too deeply to evaluate", span, "nested too deeply")
-        .with_help("flatten the expression; a real config is never nested this deeply")
+    Diagnostic::new(
+        Code::SyntaxTooDeep,
+        "an expression is nested too deeply to evaluate",
+        span,
+        "nested too deeply",
+    )
+    .with_help("flatten the expression; a real config is never nested this deeply")
 }
 
 fn to_diagnostic(error: EvalError, expr: &Expr, path: &str, want: Want) -> Diagnostic {
@@ -508,7 +682,11 @@ fn to_diagnostic(error: EvalError, expr: &Expr, path: &str, want: Want) -> Diagn
 fn wrong_type(value: &Value, expr: &Expr, path: &str, want: Want) -> Diagnostic {
     let mut d = Diagnostic::new(
         Code::ConfigWrongType,
-        format!("`{path}` must be {}, found {}", want.describe(), value.describe()),
+        format!(
+            "`{path}` must be {}, found {}",
+            want.describe(),
+            value.describe()
+        ),
         value.span(),
         format!("this is {}", value.describe()),
     );
@@ -525,5 +703,7 @@ fn missing_env_var(name: &str, span: Span, path: &str) -> Diagnostic {
         span,
         format!("`{path}` reads `{name}` here"),
     )
-    .with_help(format!("set `{name}` where quickback-kv runs, or add a fallback: `process.env.{name} ?? \"<id>\"`"))
+    .with_help(format!(
+        "set `{name}` where quickback-kv runs, or add a fallback: `process.env.{name} ?? \"<id>\"`"
+    ))
 }

@@ -32,7 +32,10 @@ pub struct Setting<T> {
 
 impl<T> Setting<T> {
     pub fn default(value: T) -> Setting<T> {
-        Setting { value, origin: None }
+        Setting {
+            value,
+            origin: None,
+        }
     }
 }
 

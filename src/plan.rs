@@ -17,33 +17,61 @@ pub fn plan(model: &KvModel, existing: &Existing) -> (Desired, Vec<Diagnostic>) 
         return (Desired::default(), diagnostics);
     }
     // The file's environments in file order, then those only the config names.
-    let mut environments: Vec<(String, Span)> = existing.environments.iter().map(|e| (e.name.clone(), e.span)).collect();
+    let mut environments: Vec<(String, Span)> = existing
+        .environments
+        .iter()
+        .map(|e| (e.name.clone(), e.span))
+        .collect();
     for name in model.environment_names() {
         if !environments.iter().any(|(n, _)| *n == name.value) {
             environments.push((name.value.clone(), name.origin.value_span));
         }
     }
     for environment in &existing.environments {
-        diagnostics.extend(validate::check_environment_name(&environment.name, environment.span));
+        diagnostics.extend(validate::check_environment_name(
+            &environment.name,
+            environment.span,
+        ));
     }
     diagnostics.extend(interface_clashes(&environments));
 
-    let top = model.bindings.iter().map(|b| entry(b, b.id.as_ref().map(|i| &i.value), b.preview_id.as_ref().map(|i| &i.value))).collect();
-    let mut desired = Desired { top, environments: Vec::new() };
+    let top = model
+        .bindings
+        .iter()
+        .map(|b| {
+            entry(
+                b,
+                b.id.as_ref().map(|i| &i.value),
+                b.preview_id.as_ref().map(|i| &i.value),
+            )
+        })
+        .collect();
+    let mut desired = Desired {
+        top,
+        environments: Vec::new(),
+    };
     for (name, span) in &environments {
         let entries = model
             .bindings
             .iter()
             .map(|b| match b.environment(name) {
-                Some(own) if own.id.is_some() || own.id_failed => {
-                    entry(b, own.id.as_ref().map(|i| &i.value), own.preview_id.as_ref().map(|i| &i.value))
-                }
+                Some(own) if own.id.is_some() || own.id_failed => entry(
+                    b,
+                    own.id.as_ref().map(|i| &i.value),
+                    own.preview_id.as_ref().map(|i| &i.value),
+                ),
                 own => {
                     if let Some(id) = &b.id {
                         diagnostics.push(shares_namespace(b, name, *span, &id.value));
                     }
-                    let preview = own.and_then(|o| o.preview_id.as_ref()).or(b.preview_id.as_ref());
-                    entry(b, b.id.as_ref().map(|i| &i.value), preview.map(|i| &i.value))
+                    let preview = own
+                        .and_then(|o| o.preview_id.as_ref())
+                        .or(b.preview_id.as_ref());
+                    entry(
+                        b,
+                        b.id.as_ref().map(|i| &i.value),
+                        preview.map(|i| &i.value),
+                    )
                 }
             })
             .collect();
@@ -54,16 +82,29 @@ pub fn plan(model: &KvModel, existing: &Existing) -> (Desired, Vec<Diagnostic>) 
 }
 
 fn entry(binding: &Binding, id: Option<&String>, preview_id: Option<&String>) -> KvEntry {
-    KvEntry { binding: binding.name.value.clone(), id: id.cloned(), preview_id: preview_id.cloned(), remote: binding.remote }
+    KvEntry {
+        binding: binding.name.value.clone(),
+        id: id.cloned(),
+        preview_id: preview_id.cloned(),
+        remote: binding.remote,
+    }
 }
 
 /// Where a binding is asked for: its name if written, else what declares it.
 fn binding_span(binding: &Binding) -> Span {
-    binding.name.origin.as_ref().map_or(binding.declared_at, |o| o.value_span)
+    binding
+        .name
+        .origin
+        .as_ref()
+        .map_or(binding.declared_at, |o| o.value_span)
 }
 
 fn from_namespaces_entry(binding: &Binding) -> bool {
-    binding.name.origin.as_ref().is_some_and(|o| o.path.starts_with("providers.storage.namespaces"))
+    binding
+        .name
+        .origin
+        .as_ref()
+        .is_some_and(|o| o.path.starts_with("providers.storage.namespaces"))
 }
 
 fn rename_hint(binding: &Binding) -> String {
@@ -74,7 +115,12 @@ fn rename_hint(binding: &Binding) -> String {
     }
 }
 
-fn shares_namespace(binding: &Binding, environment: &str, environment_span: Span, id: &str) -> Diagnostic {
+fn shares_namespace(
+    binding: &Binding,
+    environment: &str,
+    environment_span: Span,
+    id: &str,
+) -> Diagnostic {
     let name = &binding.name.value;
     let place = if from_namespaces_entry(binding) {
         format!("the `namespaces` entry of `{name}`")
@@ -96,7 +142,11 @@ fn shares_namespace(binding: &Binding, environment: &str, environment_span: Span
 
 /// A property name as it would be written in the config.
 fn object_key(name: &str) -> String {
-    if validate::is_binding_name(name) { name.to_string() } else { crate::emit::ts::string_literal(name) }
+    if validate::is_binding_name(name) {
+        name.to_string()
+    } else {
+        crate::emit::ts::string_literal(name)
+    }
 }
 
 /// Two environments whose interfaces in `env.d.ts` would have the same name.
@@ -109,7 +159,9 @@ fn interface_clashes(environments: &[(String, Span)]) -> Vec<Diagnostic> {
             Some((first, first_span)) => out.push(
                 Diagnostic::new(
                     Code::KvInvalidEnvironmentName,
-                    format!("environments `{first}` and `{name}` would both be typed as `{interface}`"),
+                    format!(
+                        "environments `{first}` and `{name}` would both be typed as `{interface}`"
+                    ),
                     *span,
                     format!("`{name}` becomes `{interface}`"),
                 )
@@ -130,23 +182,45 @@ fn duplicates(model: &KvModel, existing: &Existing) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for binding in &model.bindings {
         let name = &binding.name.value;
-        for other in existing.bindings.iter().filter(|b| !b.managed && &b.name == name) {
-            let scope = other.environment.as_ref().map_or(String::new(), |e| format!(" in `env.{e}`"));
+        for other in existing
+            .bindings
+            .iter()
+            .filter(|b| !b.managed && &b.name == name)
+        {
+            let scope = other
+                .environment
+                .as_ref()
+                .map_or(String::new(), |e| format!(" in `env.{e}`"));
             let (label, help) = if other.kind == KV_NAMESPACES {
                 (
                     format!("the wrangler file binds `{name}` by hand{scope}"),
-                    format!("delete the hand-written `{name}` entry (quickback-kv writes its own), or {}", rename_hint(binding)),
+                    format!(
+                        "delete the hand-written `{name}` entry (quickback-kv writes its own), or {}",
+                        rename_hint(binding)
+                    ),
                 )
             } else {
                 (
                     format!("`{name}` is already a `{}` binding{scope}", other.kind),
-                    format!("{}; `{name}` stays the `{}` binding", rename_hint(binding), other.kind),
+                    format!(
+                        "{}; `{name}` stays the `{}` binding",
+                        rename_hint(binding),
+                        other.kind
+                    ),
                 )
             };
             out.push(
-                Diagnostic::new(Code::KvDuplicateBinding, format!("binding `{name}` is bound twice"), other.span, label)
-                    .with_label(binding_span(binding), format!("the config asks quickback-kv to bind `{name}` to a KV namespace"))
-                    .with_help(help),
+                Diagnostic::new(
+                    Code::KvDuplicateBinding,
+                    format!("binding `{name}` is bound twice"),
+                    other.span,
+                    label,
+                )
+                .with_label(
+                    binding_span(binding),
+                    format!("the config asks quickback-kv to bind `{name}` to a KV namespace"),
+                )
+                .with_help(help),
             );
         }
     }

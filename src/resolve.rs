@@ -9,7 +9,11 @@ use crate::span::Span;
 use crate::syntax::ast::{Element, Expr, ExprKind, ImportKind, Key};
 
 /// The modules that export Quickback's config helpers.
-pub const HELPER_MODULES: &[&str] = &["@quickback/compiler", "@kardoe/quickback", "@quickback-dev/cli"];
+pub const HELPER_MODULES: &[&str] = &[
+    "@quickback/compiler",
+    "@kardoe/quickback",
+    "@quickback-dev/cli",
+];
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ResolveOptions {
@@ -17,8 +21,16 @@ pub struct ResolveOptions {
     pub scaffold: bool,
 }
 
-pub fn resolve(ev: &Evaluator, file_span: Span, options: ResolveOptions) -> (KvModel, Vec<Diagnostic>) {
-    let mut r = Resolver { ev, diagnostics: Vec::new(), failures: 0 };
+pub fn resolve(
+    ev: &Evaluator,
+    file_span: Span,
+    options: ResolveOptions,
+) -> (KvModel, Vec<Diagnostic>) {
+    let mut r = Resolver {
+        ev,
+        diagnostics: Vec::new(),
+        failures: 0,
+    };
     let model = r.config(file_span, options).unwrap_or_default();
     (model, r.diagnostics)
 }
@@ -42,7 +54,10 @@ struct NamespaceOptions {
 impl NamespaceOptions {
     fn into_binding(self, ids: IdReads, declared_at: Span) -> Binding {
         let name = match self.name {
-            Some(b) => Setting { value: b.value, origin: Some(b.origin) },
+            Some(b) => Setting {
+                value: b.value,
+                origin: Some(b.origin),
+            },
             None => Setting::default(DEFAULT_BINDING.to_string()),
         };
         Binding {
@@ -86,7 +101,10 @@ impl<'a, 'm> Resolver<'a, 'm> {
         result
             .map_err(|d| {
                 self.failures += 1;
-                let seen = self.diagnostics.iter().any(|o| o.code == d.code && o.primary().span == d.primary().span);
+                let seen = self
+                    .diagnostics
+                    .iter()
+                    .any(|o| o.code == d.code && o.primary().span == d.primary().span);
                 if !seen {
                     self.diagnostics.push(d);
                 }
@@ -98,8 +116,13 @@ impl<'a, 'm> Resolver<'a, 'm> {
         let module = self.ev.module();
         let Some(export) = &module.default_export else {
             self.diagnostics.push(
-                Diagnostic::new(Code::ConfigNoDefaultExport, "the config has no default export", file_span, "expected `export default defineConfig({ ... })`")
-                    .with_help("end the file with `export default defineConfig({ ... })`"),
+                Diagnostic::new(
+                    Code::ConfigNoDefaultExport,
+                    "the config has no default export",
+                    file_span,
+                    "expected `export default defineConfig({ ... })`",
+                )
+                .with_help("end the file with `export default defineConfig({ ... })`"),
             );
             return None;
         };
@@ -115,9 +138,15 @@ impl<'a, 'm> Resolver<'a, 'm> {
             None => return Some(model),
         };
         if options.scaffold
-            && let Some(ProviderConfig::Object(o)) = self.provider(&providers, "runtime", "defineRuntime").map(|p| p.config)
+            && let Some(ProviderConfig::Object(o)) = self
+                .provider(&providers, "runtime", "defineRuntime")
+                .map(|p| p.config)
         {
-            model.compatibility_date = self.optional_string(&o, "compatibilityDate", "providers.runtime.compatibilityDate");
+            model.compatibility_date = self.optional_string(
+                &o,
+                "compatibilityDate",
+                "providers.runtime.compatibilityDate",
+            );
         }
 
         let mut ids = IdReads::default();
@@ -134,7 +163,9 @@ impl<'a, 'm> Resolver<'a, 'm> {
                 ProviderConfig::Positional(expr) => {
                     let before = self.failures;
                     match self.ok(self.ev.string(expr, "providers.storage")) {
-                        Some(id) => ids.sources.push(resolved(id, "providers.storage", expr.span)),
+                        Some(id) => ids
+                            .sources
+                            .push(resolved(id, "providers.storage", expr.span)),
                         None => ids.failed |= self.failures > before,
                     }
                 }
@@ -161,7 +192,12 @@ impl<'a, 'm> Resolver<'a, 'm> {
         if let Some(database) = self.provider(&providers, "database", "defineDatabase")
             && let ProviderConfig::Object(o) = &database.config
         {
-            self.read_id(o, "kvNamespaceId", "providers.database.kvNamespaceId", &mut ids);
+            self.read_id(
+                o,
+                "kvNamespaceId",
+                "providers.database.kvNamespaceId",
+                &mut ids,
+            );
         }
 
         let declared_at = declared_at
@@ -177,17 +213,30 @@ impl<'a, 'm> Resolver<'a, 'm> {
             match &session.binding.origin {
                 None => session.binding.value = primary.name.value.clone(),
                 Some(origin) if model.binding(&session.binding.value).is_none() => {
-                    let names: Vec<String> = model.bindings.iter().map(|b| format!("`{}`", b.name.value)).collect();
+                    let names: Vec<String> = model
+                        .bindings
+                        .iter()
+                        .map(|b| format!("`{}`", b.name.value))
+                        .collect();
                     self.diagnostics.push(
                         Diagnostic::new(
                             Code::KvUnknownBinding,
-                            format!("session binding `{}` is not a KV binding of this config", session.binding.value),
+                            format!(
+                                "session binding `{}` is not a KV binding of this config",
+                                session.binding.value
+                            ),
                             origin.value_span,
                             "no KV namespace is bound under this name",
                         )
                         .with_help(match names.as_slice() {
-                            [only] => format!("use the storage binding {only}, or leave `session.binding` out"),
-                            _ => format!("use one of {}, or leave `session.binding` out to use `{}`", names.join(", "), primary.name.value),
+                            [only] => format!(
+                                "use the storage binding {only}, or leave `session.binding` out"
+                            ),
+                            _ => format!(
+                                "use one of {}, or leave `session.binding` out to use `{}`",
+                                names.join(", "),
+                                primary.name.value
+                            ),
                         }),
                     )
                 }
@@ -202,20 +251,29 @@ impl<'a, 'm> Resolver<'a, 'm> {
     /// or the exported object itself (through consts).
     fn config_object_expr(&mut self, export: &'m Expr) -> Option<&'m Expr> {
         let expr = self.ok(self.ev.deref(export, "default export"))?;
-        let ExprKind::Call { callee, args } = &expr.kind else { return Some(expr) };
+        let ExprKind::Call { callee, args } = &expr.kind else {
+            return Some(expr);
+        };
         if self.helper_name(callee).as_deref() != Some("defineConfig") {
-            self.diagnostics.push(unrecognized_helper(callee, "the default export", "defineConfig"));
+            self.diagnostics.push(unrecognized_helper(
+                callee,
+                "the default export",
+                "defineConfig",
+            ));
             return None;
         }
         match args.first() {
             Some(Element::Expr(arg)) => Some(arg),
             _ => {
-                self.diagnostics.push(Diagnostic::new(
-                    Code::ConfigNoDefaultExport,
-                    "`defineConfig` needs the config object as its argument",
-                    expr.span,
-                    "no config object here",
-                ).with_help("write `export default defineConfig({ ... })`"));
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        Code::ConfigNoDefaultExport,
+                        "`defineConfig` needs the config object as its argument",
+                        expr.span,
+                        "no config object here",
+                    )
+                    .with_help("write `export default defineConfig({ ... })`"),
+                );
                 None
             }
         }
@@ -228,12 +286,21 @@ impl<'a, 'm> Resolver<'a, 'm> {
             ExprKind::Ident(local) => {
                 let import = module.import(local)?;
                 match &import.kind {
-                    ImportKind::Named(imported) if HELPER_MODULES.contains(&import.source.as_str()) => Some(imported.clone()),
+                    ImportKind::Named(imported)
+                        if HELPER_MODULES.contains(&import.source.as_str()) =>
+                    {
+                        Some(imported.clone())
+                    }
                     _ => None,
                 }
             }
-            ExprKind::Member { object, property: Key::Static(name, _) } => {
-                let ExprKind::Ident(ns) = &object.kind else { return None };
+            ExprKind::Member {
+                object,
+                property: Key::Static(name, _),
+            } => {
+                let ExprKind::Ident(ns) = &object.kind else {
+                    return None;
+                };
                 let import = module.import(ns)?;
                 (matches!(import.kind, ImportKind::Namespace | ImportKind::Default)
                     && HELPER_MODULES.contains(&import.source.as_str()))
@@ -245,14 +312,23 @@ impl<'a, 'm> Resolver<'a, 'm> {
 
     /// Reads `providers.<key>` in any accepted form; `None` when absent or broken
     /// (broken ones are reported).
-    fn provider(&mut self, providers: &Object<'m>, key: &str, helper: &str) -> Option<Provider<'m>> {
+    fn provider(
+        &mut self,
+        providers: &Object<'m>,
+        key: &str,
+        helper: &str,
+    ) -> Option<Provider<'m>> {
         let path = format!("providers.{key}");
         let field = self.ok(providers.get(key, &path))??;
         let expr = self.ok(self.ev.deref(field.value, &path))?;
         match &expr.kind {
             ExprKind::Call { callee, args } => {
                 if self.helper_name(callee).as_deref() != Some(helper) {
-                    self.diagnostics.push(unrecognized_helper(callee, &format!("`{path}`"), helper));
+                    self.diagnostics.push(unrecognized_helper(
+                        callee,
+                        &format!("`{path}`"),
+                        helper,
+                    ));
                     return None;
                 }
                 let arg = |i: usize| match args.get(i) {
@@ -263,15 +339,22 @@ impl<'a, 'm> Resolver<'a, 'm> {
                         e.span,
                         "spread arguments are not evaluated",
                     )
-                    .with_help(format!("pass the arguments directly: {helper}(\"name\", {{ ... }})"))),
+                    .with_help(format!(
+                        "pass the arguments directly: {helper}(\"name\", {{ ... }})"
+                    ))),
                     _ => Ok(None),
                 };
                 let name_expr = match self.ok(arg(0))? {
                     Some(e) => e,
                     None => {
                         self.diagnostics.push(
-                            Diagnostic::new(Code::ConfigWrongType, format!("`{helper}` needs a provider name"), expr.span, "no provider name given")
-                                .with_help(format!("write {helper}(\"name\", {{ ... }})")),
+                            Diagnostic::new(
+                                Code::ConfigWrongType,
+                                format!("`{helper}` needs a provider name"),
+                                expr.span,
+                                "no provider name given",
+                            )
+                            .with_help(format!("write {helper}(\"name\", {{ ... }})")),
                         );
                         return None;
                     }
@@ -279,9 +362,15 @@ impl<'a, 'm> Resolver<'a, 'm> {
                 let name = self.ok(self.ev.string(name_expr, &format!("{path} name")))?;
                 let config = match self.ok(arg(1))? {
                     None => ProviderConfig::None,
-                    Some(config) => self.provider_config(config, &format!("{path} config"), key == "storage")?,
+                    Some(config) => {
+                        self.provider_config(config, &format!("{path} config"), key == "storage")?
+                    }
                 };
-                Some(Provider { span: expr.span, name, config })
+                Some(Provider {
+                    span: expr.span,
+                    name,
+                    config,
+                })
             }
             ExprKind::Object(_) => {
                 let object = self.ok(self.ev.object(expr, &path))?;
@@ -300,7 +389,11 @@ impl<'a, 'm> Resolver<'a, 'm> {
                     None => ProviderConfig::None,
                     Some(f) => self.provider_config(f.value, &format!("{path}.config"), false)?,
                 };
-                Some(Provider { span: expr.span, name, config })
+                Some(Provider {
+                    span: expr.span,
+                    name,
+                    config,
+                })
             }
             _ => {
                 // Not a provider shape: let the evaluator say why (function call, let binding, …).
@@ -313,7 +406,12 @@ impl<'a, 'm> Resolver<'a, 'm> {
         }
     }
 
-    fn provider_config(&mut self, expr: &'m Expr, path: &str, positional_allowed: bool) -> Option<ProviderConfig<'m>> {
+    fn provider_config(
+        &mut self,
+        expr: &'m Expr,
+        path: &str,
+        positional_allowed: bool,
+    ) -> Option<ProviderConfig<'m>> {
         if self.ev.is_undefined(expr) {
             return Some(ProviderConfig::None);
         }
@@ -321,7 +419,8 @@ impl<'a, 'm> Resolver<'a, 'm> {
         if positional_allowed && !matches!(target.kind, ExprKind::Object(_)) {
             return Some(ProviderConfig::Positional(expr));
         }
-        self.ok(self.ev.object(expr, path)).map(ProviderConfig::Object)
+        self.ok(self.ev.object(expr, path))
+            .map(ProviderConfig::Object)
     }
 
     /// Reads one namespace id location into `ids`, remembering a failed read so
@@ -336,8 +435,13 @@ impl<'a, 'm> Resolver<'a, 'm> {
 
     /// The options every namespace spec shares: `binding`, `previewId`, `remote`, `environments`.
     fn namespace_options(&mut self, o: &Object<'m>, path: &str) -> NamespaceOptions {
-        let remote = match self.ok(o.get("remote", &format!("{path}.remote"))).flatten() {
-            Some(f) if !self.ev.is_undefined(f.value) => self.ok(self.ev.boolean(f.value, &format!("{path}.remote"))).is_some_and(|(b, _)| b),
+        let remote = match self
+            .ok(o.get("remote", &format!("{path}.remote")))
+            .flatten()
+        {
+            Some(f) if !self.ev.is_undefined(f.value) => self
+                .ok(self.ev.boolean(f.value, &format!("{path}.remote")))
+                .is_some_and(|(b, _)| b),
             _ => false,
         };
         NamespaceOptions {
@@ -351,27 +455,49 @@ impl<'a, 'm> Resolver<'a, 'm> {
     /// `environments: { <name>: { namespaceId, previewId } }`.
     fn environments(&mut self, o: &Object<'m>, path: &str) -> Vec<EnvironmentIds> {
         let path = format!("{path}.environments");
-        let Some(field) = self.ok(o.get("environments", &path)).flatten() else { return Vec::new() };
+        let Some(field) = self.ok(o.get("environments", &path)).flatten() else {
+            return Vec::new();
+        };
         if self.ev.is_undefined(field.value) {
             return Vec::new();
         }
-        let Some(object) = self.ok(self.ev.object(field.value, &path)) else { return Vec::new() };
-        let Some(fields) = self.ok(object.fields(&path)) else { return Vec::new() };
+        let Some(object) = self.ok(self.ev.object(field.value, &path)) else {
+            return Vec::new();
+        };
+        let Some(fields) = self.ok(object.fields(&path)) else {
+            return Vec::new();
+        };
         let mut out = Vec::new();
         for (name, env) in fields {
             let env_path = format!("{path}.{name}");
-            let Some(env_object) = self.ok(self.ev.object(env.value, &env_path)) else { continue };
+            let Some(env_object) = self.ok(self.ev.object(env.value, &env_path)) else {
+                continue;
+            };
             let mut ids = IdReads::default();
-            self.read_id(&env_object, "namespaceId", &format!("{env_path}.namespaceId"), &mut ids);
+            self.read_id(
+                &env_object,
+                "namespaceId",
+                &format!("{env_path}.namespaceId"),
+                &mut ids,
+            );
             let name = Resolved {
                 value: name.to_string(),
-                origin: Origin { path: env_path.clone(), use_span: env.key_span, value_span: env.key_span, via: Via::Literal },
+                origin: Origin {
+                    path: env_path.clone(),
+                    use_span: env.key_span,
+                    value_span: env.key_span,
+                    via: Via::Literal,
+                },
             };
             out.push(EnvironmentIds {
                 name,
                 id: ids.sources.into_iter().next(),
                 id_failed: ids.failed,
-                preview_id: self.optional_string(&env_object, "previewId", &format!("{env_path}.previewId")),
+                preview_id: self.optional_string(
+                    &env_object,
+                    "previewId",
+                    &format!("{env_path}.previewId"),
+                ),
             });
         }
         out
@@ -380,17 +506,28 @@ impl<'a, 'm> Resolver<'a, 'm> {
     /// `namespaces: [{ binding, namespaceId, previewId, remote, environments }]`.
     fn namespaces(&mut self, storage: &Object<'m>) -> Vec<Binding> {
         let path = "providers.storage.namespaces";
-        let Some(field) = self.ok(storage.get("namespaces", path)).flatten() else { return Vec::new() };
+        let Some(field) = self.ok(storage.get("namespaces", path)).flatten() else {
+            return Vec::new();
+        };
         if self.ev.is_undefined(field.value) {
             return Vec::new();
         }
-        let Some(items) = self.ok(self.ev.array(field.value, path)) else { return Vec::new() };
+        let Some(items) = self.ok(self.ev.array(field.value, path)) else {
+            return Vec::new();
+        };
         let mut out = Vec::new();
         for (index, item) in items.into_iter().enumerate() {
             let item_path = format!("{path}[{index}]");
-            let Some(o) = self.ok(self.ev.object(item, &item_path)) else { continue };
+            let Some(o) = self.ok(self.ev.object(item, &item_path)) else {
+                continue;
+            };
             let mut ids = IdReads::default();
-            self.read_id(&o, "namespaceId", &format!("{item_path}.namespaceId"), &mut ids);
+            self.read_id(
+                &o,
+                "namespaceId",
+                &format!("{item_path}.namespaceId"),
+                &mut ids,
+            );
             let options = self.namespace_options(&o, &item_path);
             if options.name.is_none() {
                 let failed = self.ok(o.get("binding", &item_path)).flatten().is_some();
@@ -410,22 +547,45 @@ impl<'a, 'm> Resolver<'a, 'm> {
     /// One binding name, one namespace: across the storage binding and `namespaces`.
     fn check_unique_bindings(&mut self, bindings: &[Binding]) {
         for (i, later) in bindings.iter().enumerate() {
-            let Some(first) = bindings[..i].iter().find(|b| b.name.value == later.name.value) else { continue };
-            let at = |b: &Binding| b.name.origin.as_ref().map_or(b.declared_at, |o| o.value_span);
+            let Some(first) = bindings[..i]
+                .iter()
+                .find(|b| b.name.value == later.name.value)
+            else {
+                continue;
+            };
+            let at = |b: &Binding| {
+                b.name
+                    .origin
+                    .as_ref()
+                    .map_or(b.declared_at, |o| o.value_span)
+            };
             let first_label = match &first.name.origin {
                 Some(o) => format!("first bound by `{}`", o.path),
-                None => format!("`{}` is the storage binding's default name", first.name.value),
+                None => format!(
+                    "`{}` is the storage binding's default name",
+                    first.name.value
+                ),
             };
             self.diagnostics.push(
-                Diagnostic::new(Code::KvDuplicateBinding, format!("binding `{}` is bound twice", later.name.value), at(later), "bound again here")
-                    .with_label(at(first), first_label)
-                    .with_help("give each namespace its own `binding` name"),
+                Diagnostic::new(
+                    Code::KvDuplicateBinding,
+                    format!("binding `{}` is bound twice", later.name.value),
+                    at(later),
+                    "bound again here",
+                )
+                .with_label(at(first), first_label)
+                .with_help("give each namespace its own `binding` name"),
             );
         }
     }
 
     /// An optional string option: absent or `undefined` is `None`.
-    fn optional_string(&mut self, object: &Object<'m>, key: &str, path: &str) -> Option<Resolved<String>> {
+    fn optional_string(
+        &mut self,
+        object: &Object<'m>,
+        key: &str,
+        path: &str,
+    ) -> Option<Resolved<String>> {
         let field = self.ok(object.get(key, path))??;
         if self.ev.is_undefined(field.value) {
             return None;
@@ -439,7 +599,10 @@ impl<'a, 'm> Resolver<'a, 'm> {
         let o = self.ok(self.ev.object(field.value, "providers.auth.session"))?;
         let storage = self.optional_string(&o, "storage", "providers.auth.session.storage");
         let setting = |r: Option<Resolved<String>>, default: &str| match r {
-            Some(r) => Setting { value: r.value, origin: Some(r.origin) },
+            Some(r) => Setting {
+                value: r.value,
+                origin: Some(r.origin),
+            },
             None => Setting::default(default.to_string()),
         };
         let binding = self.optional_string(&o, "binding", "providers.auth.session.binding");
@@ -451,15 +614,30 @@ impl<'a, 'm> Resolver<'a, 'm> {
             binding: setting(binding, DEFAULT_BINDING),
             key_prefix: setting(key_prefix, DEFAULT_KEY_PREFIX),
             expires_in: self.seconds(&o, "expiresIn", "expiresInDays", DEFAULT_SESSION_EXPIRES_IN),
-            update_age: self.seconds(&o, "updateAge", "updateAgeInDays", DEFAULT_SESSION_UPDATE_AGE),
+            update_age: self.seconds(
+                &o,
+                "updateAge",
+                "updateAgeInDays",
+                DEFAULT_SESSION_UPDATE_AGE,
+            ),
         })
     }
 
     /// A duration given in seconds (`seconds_key`) or days (`days_key`), not both.
-    fn seconds(&mut self, o: &Object<'m>, seconds_key: &str, days_key: &str, default: u64) -> Setting<u64> {
+    fn seconds(
+        &mut self,
+        o: &Object<'m>,
+        seconds_key: &str,
+        days_key: &str,
+        default: u64,
+    ) -> Setting<u64> {
         let base = "providers.auth.session";
-        let seconds = self.ok(o.get(seconds_key, &format!("{base}.{seconds_key}"))).flatten();
-        let days = self.ok(o.get(days_key, &format!("{base}.{days_key}"))).flatten();
+        let seconds = self
+            .ok(o.get(seconds_key, &format!("{base}.{seconds_key}")))
+            .flatten();
+        let days = self
+            .ok(o.get(days_key, &format!("{base}.{days_key}")))
+            .flatten();
         let seconds = seconds.filter(|f| !self.ev.is_undefined(f.value));
         let days = days.filter(|f| !self.ev.is_undefined(f.value));
         if let (Some(s), Some(d)) = (&seconds, &days) {
@@ -471,7 +649,9 @@ impl<'a, 'm> Resolver<'a, 'm> {
                     format!("`{days_key}` is set here"),
                 )
                 .with_label(s.key_span, format!("`{seconds_key}` is set here"))
-                .with_help(format!("keep one: `{seconds_key}` in seconds, or `{days_key}` in days")),
+                .with_help(format!(
+                    "keep one: `{seconds_key}` in seconds, or `{days_key}` in days"
+                )),
             );
             return Setting::default(default);
         }
@@ -481,31 +661,54 @@ impl<'a, 'm> Resolver<'a, 'm> {
             _ => return Setting::default(default),
         };
         let path = format!("{base}.{key}");
-        let Some((n, span)) = self.ok(self.ev.number(field.value, &path)) else { return Setting::default(default) };
+        let Some((n, span)) = self.ok(self.ev.number(field.value, &path)) else {
+            return Setting::default(default);
+        };
         let total = n * unit;
         if !total.is_finite() || total <= 0.0 || total > u32::MAX as f64 {
             self.diagnostics.push(
-                Diagnostic::new(Code::ConfigInvalidValue, format!("`{path}` must be a positive duration"), span, format!("this is {n}"))
-                    .with_help(format!("give `{key}` a number greater than 0")),
+                Diagnostic::new(
+                    Code::ConfigInvalidValue,
+                    format!("`{path}` must be a positive duration"),
+                    span,
+                    format!("this is {n}"),
+                )
+                .with_help(format!("give `{key}` a number greater than 0")),
             );
             return Setting::default(default);
         }
-        let origin = Origin { path, use_span: field.value.span, value_span: span, via: Via::Literal };
-        Setting { value: total.ceil() as u64, origin: Some(origin) }
+        let origin = Origin {
+            path,
+            use_span: field.value.span,
+            value_span: span,
+            via: Via::Literal,
+        };
+        Setting {
+            value: total.ceil() as u64,
+            origin: Some(origin),
+        }
     }
 
     fn check_conflicts(&mut self, sources: &[Resolved<String>]) {
-        let Some(winner) = sources.first() else { return };
+        let Some(winner) = sources.first() else {
+            return;
+        };
         let losers: Vec<_> = sources.iter().filter(|s| s.value != winner.value).collect();
         let Some(first) = losers.first() else { return };
         let mut d = Diagnostic::new(
             Code::KvConflictingNamespaceIds,
-            format!("`{}` and `{}` give different namespace ids", winner.origin.path, first.origin.path),
+            format!(
+                "`{}` and `{}` give different namespace ids",
+                winner.origin.path, first.origin.path
+            ),
             first.origin.value_span,
             format!("`{}` gives \"{}\"", first.origin.path, first.value),
         );
         for loser in &losers[1..] {
-            d = d.with_label(loser.origin.value_span, format!("`{}` gives \"{}\"", loser.origin.path, loser.value));
+            d = d.with_label(
+                loser.origin.value_span,
+                format!("`{}` gives \"{}\"", loser.origin.path, loser.value),
+            );
         }
         d = d
             .with_label(
@@ -517,11 +720,16 @@ impl<'a, 'm> Resolver<'a, 'm> {
                 winner.origin.path
             ));
         // A quick fix only where every losing value is a literal written at its use site.
-        let editable = losers.iter().all(|l| l.origin.via == Via::Literal && l.origin.use_span == l.origin.value_span);
+        let editable = losers
+            .iter()
+            .all(|l| l.origin.via == Via::Literal && l.origin.use_span == l.origin.value_span);
         if editable {
             let edits = losers
                 .iter()
-                .map(|l| Edit { span: l.origin.value_span, replacement: crate::emit::ts::string_literal(&winner.value) })
+                .map(|l| Edit {
+                    span: l.origin.value_span,
+                    replacement: crate::emit::ts::string_literal(&winner.value),
+                })
                 .collect();
             d = d.with_fix(format!("use \"{}\" everywhere", winner.value), edits);
         }
@@ -530,7 +738,15 @@ impl<'a, 'm> Resolver<'a, 'm> {
 }
 
 fn resolved(value: Str, path: &str, use_span: Span) -> Resolved<String> {
-    Resolved { value: value.value, origin: Origin { path: path.to_string(), use_span, value_span: value.span, via: value.via } }
+    Resolved {
+        value: value.value,
+        origin: Origin {
+            path: path.to_string(),
+            use_span,
+            value_span: value.span,
+            via: value.via,
+        },
+    }
 }
 
 fn unrecognized_helper(callee: &Expr, place: &str, helper: &str) -> Diagnostic {
@@ -544,9 +760,8 @@ fn unrecognized_helper(callee: &Expr, place: &str, helper: &str) -> Diagnostic {
         callee.span,
         format!("not imported from {}", HELPER_MODULES[0]),
     )
-    .with_help(format!("add `import {{ {helper} }} from \"{}\";` (or write a plain object)", HELPER_MODULES[0]))
+    .with_help(format!(
+        "add `import {{ {helper} }} from \"{}\";` (or write a plain object)",
+        HELPER_MODULES[0]
+    ))
 }
-
-
-
-

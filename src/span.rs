@@ -17,7 +17,11 @@ pub struct Span {
 
 impl Span {
     pub fn new(file: FileId, start: u32, end: u32) -> Span {
-        Span { file, start, end: end.max(start) }
+        Span {
+            file,
+            start,
+            end: end.max(start),
+        }
     }
 
     /// An empty span at the start of a file, for problems with the file as a whole.
@@ -54,7 +58,10 @@ pub struct Files {
 
 impl Files {
     pub fn add(&mut self, path: impl Into<String>, text: impl Into<String>) -> FileId {
-        self.files.push(SourceFile { path: path.into(), text: text.into() });
+        self.files.push(SourceFile {
+            path: path.into(),
+            text: text.into(),
+        });
         FileId((self.files.len() - 1) as u32)
     }
 
@@ -90,7 +97,10 @@ impl LineIndex {
     pub fn new(text: &str) -> LineIndex {
         let mut line_starts = vec![0];
         line_starts.extend(
-            text.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| i as u32 + 1),
+            text.bytes()
+                .enumerate()
+                .filter(|&(_, b)| b == b'\n')
+                .map(|(i, _)| i as u32 + 1),
         );
         LineIndex { line_starts }
     }
@@ -116,8 +126,13 @@ impl LineIndex {
     /// the line's end means the end of the line, and a line past the last means the
     /// end of the text; a column inside a surrogate pair goes to the character's start.
     pub fn offset(&self, text: &str, line: u32, utf16_col: u32) -> u32 {
-        let Some(&start) = self.line_starts.get(line as usize) else { return text.len() as u32 };
-        let end = self.line_starts.get(line as usize + 1).map_or(text.len(), |&next| next as usize - 1);
+        let Some(&start) = self.line_starts.get(line as usize) else {
+            return text.len() as u32;
+        };
+        let end = self
+            .line_starts
+            .get(line as usize + 1)
+            .map_or(text.len(), |&next| next as usize - 1);
         let line_text = text.get(start as usize..end).unwrap_or("");
         let mut units = 0;
         for (i, c) in line_text.char_indices() {
@@ -140,24 +155,57 @@ mod tests {
         let text = "ab\n😀x\n";
         let index = LineIndex::new(text);
         let x = text.find('x').unwrap() as u32;
-        assert_eq!(index.position(text, x), Position { line: 1, utf16_col: 2, char_col: 1 });
-        assert_eq!(index.position(text, 0), Position { line: 0, utf16_col: 0, char_col: 0 });
+        assert_eq!(
+            index.position(text, x),
+            Position {
+                line: 1,
+                utf16_col: 2,
+                char_col: 1
+            }
+        );
+        assert_eq!(
+            index.position(text, 0),
+            Position {
+                line: 0,
+                utf16_col: 0,
+                char_col: 0
+            }
+        );
     }
 
     #[test]
     fn offsets_invert_positions() {
         let text = "a😀é\r\nx\n\nlast";
         let index = LineIndex::new(text);
-        for (offset, _) in text.char_indices().filter(|&(i, _)| text.as_bytes()[i] != b'\n' && i != 7) {
+        for (offset, _) in text
+            .char_indices()
+            .filter(|&(i, _)| text.as_bytes()[i] != b'\n' && i != 7)
+        {
             let p = index.position(text, offset as u32);
-            assert_eq!(index.offset(text, p.line, p.utf16_col), offset as u32, "at {offset}");
+            assert_eq!(
+                index.offset(text, p.line, p.utf16_col),
+                offset as u32,
+                "at {offset}"
+            );
         }
         assert_eq!(index.offset(text, 0, 1), 1, "before the emoji");
-        assert_eq!(index.offset(text, 0, 2), 1, "inside the surrogate pair: the emoji's start");
+        assert_eq!(
+            index.offset(text, 0, 2),
+            1,
+            "inside the surrogate pair: the emoji's start"
+        );
         assert_eq!(index.offset(text, 0, 3), 5, "after the emoji");
-        assert_eq!(index.offset(text, 0, 99), 7, "past the end of a CRLF line: before the \\r");
+        assert_eq!(
+            index.offset(text, 0, 99),
+            7,
+            "past the end of a CRLF line: before the \\r"
+        );
         assert_eq!(index.offset(text, 3, 4), text.len() as u32);
-        assert_eq!(index.offset(text, 9, 0), text.len() as u32, "past the last line");
+        assert_eq!(
+            index.offset(text, 9, 0),
+            text.len() as u32,
+            "past the last line"
+        );
     }
 
     #[test]

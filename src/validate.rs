@@ -20,7 +20,10 @@ pub fn validate(model: &KvModel) -> Vec<Diagnostic> {
             None => out.push(missing_namespace_id(name, binding.declared_at)),
         }
         let environment_ids = binding.environments.iter().flat_map(|e| &e.id);
-        let preview_ids = binding.preview_id.iter().chain(binding.environments.iter().flat_map(|e| &e.preview_id));
+        let preview_ids = binding
+            .preview_id
+            .iter()
+            .chain(binding.environments.iter().flat_map(|e| &e.preview_id));
         for id in environment_ids.chain(preview_ids) {
             out.extend(check_namespace_id(&id.value, &id.origin, name));
         }
@@ -28,7 +31,9 @@ pub fn validate(model: &KvModel) -> Vec<Diagnostic> {
     for name in model.environment_names() {
         out.extend(check_environment_name(&name.value, name.origin.value_span));
     }
-    if model.in_use() && let Some(session) = &model.session {
+    if model.in_use()
+        && let Some(session) = &model.session
+    {
         out.extend(check_ttl(&session.expires_in, "session lifetime"));
     }
     out
@@ -45,21 +50,37 @@ pub fn check_namespace_id(id: &str, origin: &Origin, binding: &str) -> Option<Di
                 span,
                 "fine for local development, but `wrangler deploy` will fail",
             )
-            .with_help(format!("run `npx wrangler kv namespace create {binding}` and use the id it prints")),
+            .with_help(format!(
+                "run `npx wrangler kv namespace create {binding}` and use the id it prints"
+            )),
         );
     }
     if is_namespace_id(id) {
         return None;
     }
     let (message, label) = if id.is_empty() {
-        ("namespace id is empty".to_string(), "an empty id is rejected by wrangler".to_string())
+        (
+            "namespace id is empty".to_string(),
+            "an empty id is rejected by wrangler".to_string(),
+        )
     } else if is_uuid(id) {
-        (format!("{id:?} is not a KV namespace id"), "this is a UUID, the shape of a D1 database id".to_string())
+        (
+            format!("{id:?} is not a KV namespace id"),
+            "this is a UUID, the shape of a D1 database id".to_string(),
+        )
     } else {
-        (format!("{id:?} is not a KV namespace id"), format!("a namespace id is 32 hexadecimal characters; this has {} characters", id.chars().count()))
+        (
+            format!("{id:?} is not a KV namespace id"),
+            format!(
+                "a namespace id is 32 hexadecimal characters; this has {} characters",
+                id.chars().count()
+            ),
+        )
     };
     let label = match &origin.via {
-        crate::eval::Via::EnvVar(name) => format!("read from environment variable `{name}`: {label}"),
+        crate::eval::Via::EnvVar(name) => {
+            format!("read from environment variable `{name}`: {label}")
+        }
         _ => label,
     };
     Some(
@@ -76,7 +97,9 @@ fn is_uuid(id: &str) -> bool {
     let parts: Vec<&str> = id.split('-').collect();
     parts.len() == 5
         && parts.iter().map(|p| p.len()).eq([8, 4, 4, 4, 12])
-        && parts.iter().all(|p| p.bytes().all(|b| b.is_ascii_hexdigit()))
+        && parts
+            .iter()
+            .all(|p| p.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// Ids that stand in for a real one: all zeros, zeros but for the last few
@@ -84,7 +107,9 @@ fn is_uuid(id: &str) -> bool {
 /// character, `xxxx…`, `your-…`, `<…>`, `TODO`. Only harmless characters
 /// qualify, so an id that could break out of a string is never a mere warning.
 pub fn is_placeholder(id: &str) -> bool {
-    let harmless = id.bytes().all(|b| b.is_ascii_alphanumeric() || b" <>_.-".contains(&b));
+    let harmless = id
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b" <>_.-".contains(&b));
     if id.is_empty() || !harmless {
         return false;
     }
@@ -93,7 +118,10 @@ pub fn is_placeholder(id: &str) -> bool {
     let zero_prefix = lower.bytes().take_while(|&b| b == b'0').count();
     (lower.len() >= 8 && lower.bytes().all(|b| b == first))
         || (is_namespace_id(id) && zero_prefix >= 24)
-        || lower.trim_matches('-').bytes().all(|b| b == b'x' || b == b'-')
+        || lower
+            .trim_matches('-')
+            .bytes()
+            .all(|b| b == b'x' || b == b'-')
         || lower.starts_with("your-")
         || lower.starts_with("your_")
         || (lower.starts_with('<') && lower.ends_with('>'))
@@ -104,16 +132,62 @@ pub fn is_placeholder(id: &str) -> bool {
 }
 
 const RESERVED_WORDS: &[&str] = &[
-    "await", "break", "case", "catch", "class", "const", "continue", "debugger", "default", "delete", "do", "else",
-    "enum", "export", "extends", "false", "finally", "for", "function", "if", "implements", "import", "in",
-    "instanceof", "interface", "let", "new", "null", "package", "private", "protected", "public", "return",
-    "static", "super", "switch", "this", "throw", "true", "try", "typeof", "var", "void", "while", "with", "yield",
+    "await",
+    "break",
+    "case",
+    "catch",
+    "class",
+    "const",
+    "continue",
+    "debugger",
+    "default",
+    "delete",
+    "do",
+    "else",
+    "enum",
+    "export",
+    "extends",
+    "false",
+    "finally",
+    "for",
+    "function",
+    "if",
+    "implements",
+    "import",
+    "in",
+    "instanceof",
+    "interface",
+    "let",
+    "new",
+    "null",
+    "package",
+    "private",
+    "protected",
+    "public",
+    "return",
+    "static",
+    "super",
+    "switch",
+    "this",
+    "throw",
+    "true",
+    "try",
+    "typeof",
+    "var",
+    "void",
+    "while",
+    "with",
+    "yield",
 ];
 
 pub fn is_binding_name(name: &str) -> bool {
     let mut chars = name.chars();
-    let valid_start = chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == '$');
-    valid_start && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$') && !RESERVED_WORDS.contains(&name)
+    let valid_start = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == '$');
+    valid_start
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
+        && !RESERVED_WORDS.contains(&name)
 }
 
 pub fn check_binding_name(name: &str, origin: &Origin) -> Option<Diagnostic> {
@@ -129,13 +203,20 @@ pub fn check_binding_name(name: &str, origin: &Origin) -> Option<Diagnostic> {
     };
     let suggestion: String = name
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '$' { c.to_ascii_uppercase() } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '$' {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
         .collect();
-    let suggestion = if suggestion.starts_with(|c: char| c.is_ascii_digit()) || RESERVED_WORDS.contains(&name) {
-        format!("_{suggestion}")
-    } else {
-        suggestion
-    };
+    let suggestion =
+        if suggestion.starts_with(|c: char| c.is_ascii_digit()) || RESERVED_WORDS.contains(&name) {
+            format!("_{suggestion}")
+        } else {
+            suggestion
+        };
     let mut d = Diagnostic::new(
         Code::KvInvalidBindingName,
         format!("binding name {name:?} is not a JavaScript identifier"),
@@ -156,10 +237,19 @@ pub fn environment_interface(name: &str) -> String {
         .split(['-', '_'])
         .map(|word| {
             let mut chars = word.chars();
-            chars.next().map_or(String::new(), |first| first.to_uppercase().chain(chars.flat_map(char::to_lowercase)).collect())
+            chars.next().map_or(String::new(), |first| {
+                first
+                    .to_uppercase()
+                    .chain(chars.flat_map(char::to_lowercase))
+                    .collect()
+            })
         })
         .collect();
-    if pascal.ends_with("Env") { pascal } else { format!("{pascal}Env") }
+    if pascal.ends_with("Env") {
+        pascal
+    } else {
+        format!("{pascal}Env")
+    }
 }
 
 /// An environment name must give a usable interface name in `env.d.ts`.
@@ -167,7 +257,9 @@ pub fn environment_interface(name: &str) -> String {
 pub fn check_environment_name(name: &str, span: Span) -> Option<Diagnostic> {
     let interface = environment_interface(name);
     let valid = name.starts_with(|c: char| c.is_ascii_alphabetic())
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     let label = if !valid {
         "use ASCII letters, digits, `-` and `_`, starting with a letter"
     } else if interface == "Env" {
@@ -176,8 +268,13 @@ pub fn check_environment_name(name: &str, span: Span) -> Option<Diagnostic> {
         return None;
     };
     Some(
-        Diagnostic::new(Code::KvInvalidEnvironmentName, format!("environment name {name:?} cannot be typed"), span, label)
-            .with_help("rename the environment, for example to `staging` or `production`"),
+        Diagnostic::new(
+            Code::KvInvalidEnvironmentName,
+            format!("environment name {name:?} cannot be typed"),
+            span,
+            label,
+        )
+        .with_help("rename the environment, for example to `staging` or `production`"),
     )
 }
 
@@ -198,11 +295,17 @@ fn check_ttl(setting: &Setting<u64>, what: &str) -> Option<Diagnostic> {
     (setting.value < KV_MIN_TTL).then(|| {
         Diagnostic::new(
             Code::KvTtlBelowMinimum,
-            format!("{what} of {} s is below KV's minimum of {KV_MIN_TTL} s", setting.value),
+            format!(
+                "{what} of {} s is below KV's minimum of {KV_MIN_TTL} s",
+                setting.value
+            ),
             origin.value_span,
             format!("KV stores this for {KV_MIN_TTL} s"),
         )
-        .with_help(format!("set `{}` to at least {KV_MIN_TTL} seconds", origin.path.rsplit('.').next().unwrap_or("expiresIn")))
+        .with_help(format!(
+            "set `{}` to at least {KV_MIN_TTL} seconds",
+            origin.path.rsplit('.').next().unwrap_or("expiresIn")
+        ))
     })
 }
 
@@ -212,10 +315,24 @@ mod tests {
 
     #[test]
     fn placeholders() {
-        for id in ["00000000000000000000000000000000", "00000000000000000000000000000004", "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "your-kv-id", "<namespace id>", "TODO", "ffffffffffffffffffffffffffffffff"] {
+        for id in [
+            "00000000000000000000000000000000",
+            "00000000000000000000000000000004",
+            "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+            "your-kv-id",
+            "<namespace id>",
+            "TODO",
+            "ffffffffffffffffffffffffffffffff",
+        ] {
             assert!(is_placeholder(id), "{id}");
         }
-        for id in ["0f2ac74b498b48028cb68387c421e279", "a\"b", "<x\"y>", "", "d1d7a6b0-5e8f-4c2a-9b1e-2f3a4b5c6d7e"] {
+        for id in [
+            "0f2ac74b498b48028cb68387c421e279",
+            "a\"b",
+            "<x\"y>",
+            "",
+            "d1d7a6b0-5e8f-4c2a-9b1e-2f3a4b5c6d7e",
+        ] {
             assert!(!is_placeholder(id), "{id}");
         }
     }

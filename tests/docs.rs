@@ -16,10 +16,18 @@ fn read(path: &str) -> String {
 
 /// The body of the first fenced block with this info string after `after`.
 fn block<'a>(doc: &'a str, after: &str, info: &str) -> &'a str {
-    let from = doc.find(after).unwrap_or_else(|| panic!("{after:?} not in the doc"));
+    let from = doc
+        .find(after)
+        .unwrap_or_else(|| panic!("{after:?} not in the doc"));
     let fence = format!("```{info}\n");
-    let start = doc[from..].find(&fence).map(|i| from + i + fence.len()).unwrap_or_else(|| panic!("no ```{info} block"));
-    let end = doc[start..].find("```\n").map(|i| start + i).expect("the block is closed");
+    let start = doc[from..]
+        .find(&fence)
+        .map(|i| from + i + fence.len())
+        .unwrap_or_else(|| panic!("no ```{info} block"));
+    let end = doc[start..]
+        .find("```\n")
+        .map(|i| start + i)
+        .expect("the block is closed");
     &doc[start..end]
 }
 
@@ -33,7 +41,12 @@ fn build_example(format: &str) -> String {
         .env_remove("KV_NAMESPACE_ID")
         .output()
         .expect("run quickback-kv");
-    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     String::from_utf8(output.stdout).expect("UTF-8 output")
 }
 
@@ -53,15 +66,24 @@ fn copy_dir(from: &Path, to: &Path) {
 #[test]
 fn json_format_example_is_real_output() {
     let doc = read("docs/json-format.md");
-    let documented: serde_json::Value = serde_json::from_str(block(&doc, "# `--message-format json`", "json")).expect("the example is JSON");
-    let actual: serde_json::Value = serde_json::from_str(&build_example("json")).expect("the output is JSON");
-    assert_eq!(documented, actual, "docs/json-format.md's example differs from the output; update the doc:\n{actual:#}");
+    let documented: serde_json::Value =
+        serde_json::from_str(block(&doc, "# `--message-format json`", "json"))
+            .expect("the example is JSON");
+    let actual: serde_json::Value =
+        serde_json::from_str(&build_example("json")).expect("the output is JSON");
+    assert_eq!(
+        documented, actual,
+        "docs/json-format.md's example differs from the output; update the doc:\n{actual:#}"
+    );
 }
 
 #[test]
 fn github_format_example_is_real_output() {
     let doc = read("docs/json-format.md");
-    assert_eq!(block(&doc, "# `--message-format github`", "text"), build_example("github"));
+    assert_eq!(
+        block(&doc, "# `--message-format github`", "text"),
+        build_example("github")
+    );
 }
 
 #[test]
@@ -72,5 +94,8 @@ fn diagnostics_reference_is_the_code_registry() {
         std::fs::write(&path, &expected).expect("write docs/diagnostics.md");
     }
     let actual = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(actual == expected, "docs/diagnostics.md is out of date; run `UPDATE_EXPECT=1 cargo test --test docs`");
+    assert!(
+        actual == expected,
+        "docs/diagnostics.md is out of date; run `UPDATE_EXPECT=1 cargo test --test docs`"
+    );
 }

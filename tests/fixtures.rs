@@ -16,7 +16,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use quickback_kv::cli::fs::{ProjectPaths, read_inputs};
-use quickback_kv::compile::{Action, Compilation, Contents, Inputs, Options, compile_on_large_stack};
+use quickback_kv::compile::{
+    Action, Compilation, Contents, Inputs, Options, compile_on_large_stack,
+};
 use quickback_kv::diagnostics::human::render_short;
 
 const ENV_TYPES: &str = "src/env.d.ts";
@@ -26,11 +28,28 @@ const SESSION_ADAPTER: &str = "src/lib/kv-session-storage.ts";
 fn fixtures() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
     let update = std::env::var_os("UPDATE_EXPECT").is_some();
-    let mut cases: Vec<PathBuf> = std::fs::read_dir(&root).unwrap().map(|e| e.unwrap().path()).filter(|p| p.is_dir()).collect();
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
     cases.sort();
-    assert!(cases.len() >= 60, "expected the fixture folders under {}", root.display());
-    let failures: Vec<String> = cases.iter().filter_map(|case| run_case(case, update).err()).collect();
-    assert!(failures.is_empty(), "{} of {} fixtures failed:\n\n{}", failures.len(), cases.len(), failures.join("\n\n"));
+    assert!(
+        cases.len() >= 60,
+        "expected the fixture folders under {}",
+        root.display()
+    );
+    let failures: Vec<String> = cases
+        .iter()
+        .filter_map(|case| run_case(case, update).err())
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} of {} fixtures failed:\n\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n\n")
+    );
 }
 
 fn options() -> Options {
@@ -49,11 +68,20 @@ fn run_case(case: &Path, update: bool) -> Result<(), String> {
     let name = case.file_name().unwrap().to_string_lossy().to_string();
     let fail = |message: String| Err(format!("--- {name}: {message}"));
     let env = read_env(&case.join("env"));
-    let paths = ProjectPaths { root: &case.join("input"), config: None, env_types: ENV_TYPES, session_adapter: SESSION_ADAPTER };
+    let paths = ProjectPaths {
+        root: &case.join("input"),
+        config: None,
+        env_types: ENV_TYPES,
+        session_adapter: SESSION_ADAPTER,
+    };
     let (inputs, _) = read_inputs(&paths, env);
     let c = compile(&inputs);
 
-    let diagnostics: String = c.diagnostics.iter().map(|d| render_short(d, &c.files)).collect();
+    let diagnostics: String = c
+        .diagnostics
+        .iter()
+        .map(|d| render_short(d, &c.files))
+        .collect();
     let mut outputs: BTreeMap<String, String> = BTreeMap::new();
     for output in &c.outputs {
         if let Action::Write(text) = &output.action {
@@ -72,17 +100,28 @@ fn run_case(case: &Path, update: bool) -> Result<(), String> {
         }
     }
 
-    let expected_diagnostics = std::fs::read_to_string(case.join("diagnostics.txt")).unwrap_or_else(|_| "<missing diagnostics.txt>".into());
+    let expected_diagnostics = std::fs::read_to_string(case.join("diagnostics.txt"))
+        .unwrap_or_else(|_| "<missing diagnostics.txt>".into());
     if diagnostics != expected_diagnostics {
-        return fail(format!("diagnostics differ\n--- expected\n{expected_diagnostics}--- actual\n{diagnostics}"));
+        return fail(format!(
+            "diagnostics differ\n--- expected\n{expected_diagnostics}--- actual\n{diagnostics}"
+        ));
     }
     let expected_outputs = read_tree(&case.join("expected"));
     if expected_outputs.keys().ne(outputs.keys()) {
-        return fail(format!("output files differ: expected {:?}, got {:?}", expected_outputs.keys().collect::<Vec<_>>(), outputs.keys().collect::<Vec<_>>()));
+        return fail(format!(
+            "output files differ: expected {:?}, got {:?}",
+            expected_outputs.keys().collect::<Vec<_>>(),
+            outputs.keys().collect::<Vec<_>>()
+        ));
     }
     for (path, text) in &outputs {
         if &expected_outputs[path] != text {
-            let diff = similar::TextDiff::from_lines(expected_outputs[path].as_str(), text.as_str()).unified_diff().header("expected", "actual").to_string();
+            let diff =
+                similar::TextDiff::from_lines(expected_outputs[path].as_str(), text.as_str())
+                    .unified_diff()
+                    .header("expected", "actual")
+                    .to_string();
             return fail(format!("{path} differs\n{diff}"));
         }
     }
@@ -97,10 +136,19 @@ fn run_case(case: &Path, update: bool) -> Result<(), String> {
             Action::Write(text) => Contents::Bytes(text.clone().into_bytes()),
             Action::Delete => Contents::Missing,
         };
-        let slot = again.wrangler.iter_mut().chain(again.existing_outputs.iter_mut()).find(|f| f.path == output.path);
+        let slot = again
+            .wrangler
+            .iter_mut()
+            .chain(again.existing_outputs.iter_mut())
+            .find(|f| f.path == output.path);
         match slot {
             Some(slot) => slot.contents = contents,
-            None => return fail(format!("output {} is neither the wrangler file nor a generated file", output.path)),
+            None => {
+                return fail(format!(
+                    "output {} is neither the wrangler file nor a generated file",
+                    output.path
+                ));
+            }
         }
     }
     let second = compile(&again);
@@ -121,20 +169,29 @@ fn run_case(case: &Path, update: bool) -> Result<(), String> {
 
 fn read_env(path: &Path) -> BTreeMap<String, String> {
     let text = std::fs::read_to_string(path).unwrap_or_default();
-    text.lines().filter_map(|l| l.split_once('=')).map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    text.lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 fn read_tree(dir: &Path) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for entry in entries {
             let path = entry.unwrap().path();
             if path.is_dir() {
                 stack.push(path);
             } else {
-                let relative = path.strip_prefix(dir).unwrap().to_string_lossy().replace('\\', "/");
+                let relative = path
+                    .strip_prefix(dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
                 out.insert(relative, std::fs::read_to_string(&path).unwrap());
             }
         }

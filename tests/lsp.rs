@@ -73,22 +73,35 @@ impl Client {
                 }
             }
         });
-        Client { child, stdin, incoming, next_id: 0, pending: Vec::new() }
+        Client {
+            child,
+            stdin,
+            incoming,
+            next_id: 0,
+            pending: Vec::new(),
+        }
     }
 
     /// Starts the server and completes the handshake.
     fn initialized(root: &Path) -> Client {
         let mut client = Client::start(root);
-        let response = client.request("initialize", json!({ "processId": null, "rootUri": null, "capabilities": {} }));
+        let response = client.request(
+            "initialize",
+            json!({ "processId": null, "rootUri": null, "capabilities": {} }),
+        );
         let capabilities = &response["result"]["capabilities"];
-        assert_eq!(capabilities["textDocumentSync"]["change"], 2, "incremental sync: {response}");
+        assert_eq!(
+            capabilities["textDocumentSync"]["change"], 2,
+            "incremental sync: {response}"
+        );
         assert_eq!(capabilities["hoverProvider"], true);
         client.notify("initialized", json!({}));
         client
     }
 
     fn send_raw(&mut self, body: &str) {
-        write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).expect("write to the server");
+        write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len())
+            .expect("write to the server");
         self.stdin.flush().expect("flush");
     }
 
@@ -100,7 +113,9 @@ impl Client {
     fn request(&mut self, method: &str, params: Value) -> Value {
         self.next_id += 1;
         let id = self.next_id;
-        self.send_raw(&json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }).to_string());
+        self.send_raw(
+            &json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }).to_string(),
+        );
         self.response(json!(id))
     }
 
@@ -117,14 +132,21 @@ impl Client {
     fn recv(&mut self) -> Value {
         match self.incoming.recv_timeout(TIMEOUT) {
             Ok(message) => message,
-            Err(RecvTimeoutError::Timeout) => panic!("no message from the server within {TIMEOUT:?}"),
-            Err(RecvTimeoutError::Disconnected) => panic!("the server closed its output; exit status {:?}", self.child.try_wait()),
+            Err(RecvTimeoutError::Timeout) => {
+                panic!("no message from the server within {TIMEOUT:?}")
+            }
+            Err(RecvTimeoutError::Disconnected) => panic!(
+                "the server closed its output; exit status {:?}",
+                self.child.try_wait()
+            ),
         }
     }
 
     /// The next `publishDiagnostics` params for `uri`, in arrival order.
     fn diagnostics(&mut self, uri: &str) -> Value {
-        let is_it = |m: &Value| m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri;
+        let is_it = |m: &Value| {
+            m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri
+        };
         if let Some(i) = self.pending.iter().position(is_it) {
             return self.pending.remove(i)["params"].take();
         }
@@ -138,7 +160,8 @@ impl Client {
     }
 
     fn open(&mut self, uri: &str, language: &str, version: i64, text: &str) {
-        let document = json!({ "uri": uri, "languageId": language, "version": version, "text": text });
+        let document =
+            json!({ "uri": uri, "languageId": language, "version": version, "text": text });
         self.notify("textDocument/didOpen", json!({ "textDocument": document }));
     }
 
@@ -209,19 +232,31 @@ fn uri(root: &Path, path: &str) -> String {
 
 /// Where `needle` starts in `text`, as 0-based line and UTF-16 character.
 fn position(text: &str, needle: &str) -> (u64, u64) {
-    let at = text.find(needle).unwrap_or_else(|| panic!("{needle:?} not in the text"));
+    let at = text
+        .find(needle)
+        .unwrap_or_else(|| panic!("{needle:?} not in the text"));
     let before = &text[..at];
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    (before.matches('\n').count() as u64, before[line_start..].encode_utf16().count() as u64)
+    (
+        before.matches('\n').count() as u64,
+        before[line_start..].encode_utf16().count() as u64,
+    )
 }
 
 fn range_start(range: &Value) -> (u64, u64) {
-    (range["start"]["line"].as_u64().expect("line"), range["start"]["character"].as_u64().expect("character"))
+    (
+        range["start"]["line"].as_u64().expect("line"),
+        range["start"]["character"].as_u64().expect("character"),
+    )
 }
 
 /// Byte offset of an LSP position (UTF-16 character).
 fn offset(text: &str, line: u64, character: u64) -> usize {
-    let line_start: usize = text.split_inclusive('\n').take(line as usize).map(str::len).sum();
+    let line_start: usize = text
+        .split_inclusive('\n')
+        .take(line as usize)
+        .map(str::len)
+        .sum();
     let mut units = 0;
     for (i, c) in text[line_start..].char_indices() {
         if units >= character || c == '\n' {
@@ -238,8 +273,18 @@ fn apply_edits(text: &str, edits: &[Value]) -> String {
         .iter()
         .map(|e| {
             let r = &e["range"];
-            let at = |p: &Value| offset(text, p["line"].as_u64().expect("line"), p["character"].as_u64().expect("character"));
-            (at(&r["start"]), at(&r["end"]), e["newText"].as_str().expect("newText"))
+            let at = |p: &Value| {
+                offset(
+                    text,
+                    p["line"].as_u64().expect("line"),
+                    p["character"].as_u64().expect("character"),
+                )
+            };
+            (
+                at(&r["start"]),
+                at(&r["end"]),
+                e["newText"].as_str().expect("newText"),
+            )
         })
         .collect();
     spans.sort_by_key(|s| std::cmp::Reverse(s.0));
@@ -267,52 +312,123 @@ fn conflict_is_published_explained_hovered_and_fixed() {
     assert_eq!(d["code"], "kv::conflicting-namespace-ids");
     assert_eq!(d["severity"], 1, "error");
     assert_eq!(d["source"], "quickback-kv");
-    assert!(d["message"].as_str().expect("message").contains("help: make every location give the same id"), "{d:#}");
+    assert!(
+        d["message"]
+            .as_str()
+            .expect("message")
+            .contains("help: make every location give the same id"),
+        "{d:#}"
+    );
     // The range counts UTF-16 units: "🔑" is two of them (and four bytes), "ü" one (two bytes).
     let expected = position(CONFLICT, "\"3c9e");
     assert_eq!(range_start(&d["range"]), expected);
     let line = CONFLICT.lines().nth(expected.0 as usize).expect("line");
-    assert_ne!(line.find("\"3c9e").map(|b| b as u64), Some(expected.1), "the test line must contain multi-byte text");
-    assert_eq!(d["range"]["end"]["character"].as_u64(), Some(expected.1 + 34));
-    let href = d["codeDescription"]["href"].as_str().expect("a link to the explanation");
-    assert!(href.ends_with("docs/diagnostics.md#kv-conflicting-namespace-ids"), "{href}");
-    let related = d["relatedInformation"].as_array().expect("secondary labels");
+    assert_ne!(
+        line.find("\"3c9e").map(|b| b as u64),
+        Some(expected.1),
+        "the test line must contain multi-byte text"
+    );
+    assert_eq!(
+        d["range"]["end"]["character"].as_u64(),
+        Some(expected.1 + 34)
+    );
+    let href = d["codeDescription"]["href"]
+        .as_str()
+        .expect("a link to the explanation");
+    assert!(
+        href.ends_with("docs/diagnostics.md#kv-conflicting-namespace-ids"),
+        "{href}"
+    );
+    let related = d["relatedInformation"]
+        .as_array()
+        .expect("secondary labels");
     assert_eq!(related.len(), 2, "{d:#}");
-    assert!(related.iter().all(|r| r["location"]["uri"] == config.as_str()));
-    assert_eq!(range_start(&related[0]["location"]["range"]), position(CONFLICT, "\"9a8b"));
-    assert_eq!(range_start(&related[1]["location"]["range"]), position(CONFLICT, "\"0f2a"));
-    assert!(related[1]["message"].as_str().expect("message").contains("would win"));
+    assert!(
+        related
+            .iter()
+            .all(|r| r["location"]["uri"] == config.as_str())
+    );
+    assert_eq!(
+        range_start(&related[0]["location"]["range"]),
+        position(CONFLICT, "\"9a8b")
+    );
+    assert_eq!(
+        range_start(&related[1]["location"]["range"]),
+        position(CONFLICT, "\"0f2a")
+    );
+    assert!(
+        related[1]["message"]
+            .as_str()
+            .expect("message")
+            .contains("would win")
+    );
 
     // Hover on the `kvId` key: the resolved binding, the winner, and every location with its line.
     let (line, character) = position(CONFLICT, "kvId");
     let hover = client.request("textDocument/hover", json!({ "textDocument": { "uri": config }, "position": { "line": line, "character": character + 1 } }));
-    let markdown = hover["result"]["contents"]["value"].as_str().unwrap_or_else(|| panic!("hover markdown: {hover}"));
-    assert!(markdown.contains("`providers.auth.kvId` gives `3c9e5a1f7b2d4e6f8a0b1c2d3e4f5a6b`, **which conflicts**"), "{markdown}");
-    assert!(markdown.contains("**KV binding `KV`** → namespace `0f2ac74b498b48028cb68387c421e279`"), "{markdown}");
-    assert!(markdown.contains("1. `providers.storage.namespaceId` (line 9): wins"), "{markdown}");
-    assert!(markdown.contains("3. `providers.database.kvNamespaceId` (line 7)"), "{markdown}");
+    let markdown = hover["result"]["contents"]["value"]
+        .as_str()
+        .unwrap_or_else(|| panic!("hover markdown: {hover}"));
+    assert!(
+        markdown.contains(
+            "`providers.auth.kvId` gives `3c9e5a1f7b2d4e6f8a0b1c2d3e4f5a6b`, **which conflicts**"
+        ),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("**KV binding `KV`** → namespace `0f2ac74b498b48028cb68387c421e279`"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("1. `providers.storage.namespaceId` (line 9): wins"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("3. `providers.database.kvNamespaceId` (line 7)"),
+        "{markdown}"
+    );
 
     // The quick fix, applied as an editor would, resolves the conflict.
     let actions = client.request(
         "textDocument/codeAction",
         json!({ "textDocument": { "uri": config }, "range": d["range"], "context": { "diagnostics": [d] } }),
     );
-    let actions = actions["result"].as_array().unwrap_or_else(|| panic!("code actions: {actions}")).clone();
+    let actions = actions["result"]
+        .as_array()
+        .unwrap_or_else(|| panic!("code actions: {actions}"))
+        .clone();
     assert_eq!(actions.len(), 1, "{actions:#?}");
     assert_eq!(actions[0]["kind"], "quickfix");
-    assert_eq!(actions[0]["title"], "use \"0f2ac74b498b48028cb68387c421e279\" everywhere");
-    let edits = actions[0]["edit"]["changes"][config.as_str()].as_array().expect("edits to the config").clone();
+    assert_eq!(
+        actions[0]["title"],
+        "use \"0f2ac74b498b48028cb68387c421e279\" everywhere"
+    );
+    let edits = actions[0]["edit"]["changes"][config.as_str()]
+        .as_array()
+        .expect("edits to the config")
+        .clone();
     assert_eq!(edits.len(), 2, "both losers are replaced");
     let fixed = apply_edits(CONFLICT, &edits);
-    assert_eq!(fixed.matches("0f2ac74b498b48028cb68387c421e279").count(), 3, "{fixed}");
+    assert_eq!(
+        fixed.matches("0f2ac74b498b48028cb68387c421e279").count(),
+        3,
+        "{fixed}"
+    );
     // Sent as incremental edits: the server applies the same UTF-16 ranges.
     let mut sorted = edits.clone();
     sorted.sort_by_key(|e| std::cmp::Reverse(range_start(&e["range"])));
-    let changes: Vec<Value> = sorted.iter().map(|e| json!({ "range": e["range"], "text": e["newText"] })).collect();
+    let changes: Vec<Value> = sorted
+        .iter()
+        .map(|e| json!({ "range": e["range"], "text": e["newText"] }))
+        .collect();
     client.change(&config, 2, Value::Array(changes));
     let published = client.diagnostics(&config);
     assert_eq!(published["version"], 2);
-    assert_eq!(published["diagnostics"], json!([]), "fixed: diagnostics clear");
+    assert_eq!(
+        published["diagnostics"],
+        json!([]),
+        "fixed: diagnostics clear"
+    );
 
     assert_eq!(client.shutdown_and_exit().code(), Some(0));
 }
@@ -328,11 +444,22 @@ fn wrangler_diagnostics_are_published_on_the_wrangler_file_and_cleared() {
     client.open(&config, "typescript", 1, VALID);
 
     let on_wrangler = client.diagnostics(&wrangler);
-    assert_eq!(on_wrangler["version"], Value::Null, "wrangler.toml is not open in the editor");
+    assert_eq!(
+        on_wrangler["version"],
+        Value::Null,
+        "wrangler.toml is not open in the editor"
+    );
     let d = &on_wrangler["diagnostics"][0];
     assert_eq!(d["code"], "kv::duplicate-binding", "{on_wrangler:#}");
-    assert_eq!(range_start(&d["range"]).0, position(WRANGLER_WITH_KV, "binding = \"KV\"").0);
-    assert_eq!(d["relatedInformation"][0]["location"]["uri"], config.as_str(), "the related label points at the config");
+    assert_eq!(
+        range_start(&d["range"]).0,
+        position(WRANGLER_WITH_KV, "binding = \"KV\"").0
+    );
+    assert_eq!(
+        d["relatedInformation"][0]["location"]["uri"],
+        config.as_str(),
+        "the related label points at the config"
+    );
     assert_eq!(client.diagnostics(&config)["diagnostics"], json!([]));
 
     // Renaming the binding in the config removes the collision: the wrangler file is cleared.
@@ -342,10 +469,18 @@ fn wrangler_diagnostics_are_published_on_the_wrangler_file_and_cleared() {
     assert_eq!(client.diagnostics(&config)["version"], 2);
 
     // An open wrangler buffer is read instead of the disk: broken TOML is reported with its version.
-    client.open(&wrangler, "toml", 7, "name = \"notes-api\"\n[[kv_namespaces]\n");
+    client.open(
+        &wrangler,
+        "toml",
+        7,
+        "name = \"notes-api\"\n[[kv_namespaces]\n",
+    );
     let broken = client.diagnostics(&wrangler);
     assert_eq!(broken["version"], 7);
-    assert_eq!(broken["diagnostics"][0]["code"], "wrangler::invalid-config", "{broken:#}");
+    assert_eq!(
+        broken["diagnostics"][0]["code"], "wrangler::invalid-config",
+        "{broken:#}"
+    );
 
     assert_eq!(client.shutdown_and_exit().code(), Some(0));
 }
@@ -359,13 +494,22 @@ fn an_open_wrangler_file_alone_is_checked_with_the_config_on_disk() {
     client.open(&wrangler, "toml", 3, WRANGLER_WITH_KV);
     let published = client.diagnostics(&wrangler);
     assert_eq!(published["version"], 3);
-    assert_eq!(published["diagnostics"][0]["code"], "kv::duplicate-binding", "{published:#}");
+    assert_eq!(
+        published["diagnostics"][0]["code"], "kv::duplicate-binding",
+        "{published:#}"
+    );
     // Renaming the hand-written entry in the buffer resolves it.
     let (line, character) = position(WRANGLER_WITH_KV, "KV\"");
     let rename = json!({ "range": { "start": { "line": line, "character": character }, "end": { "line": line, "character": character + 2 } }, "text": "CACHE" });
     client.change(&wrangler, 4, json!([rename]));
     let published = client.diagnostics(&wrangler);
-    assert_eq!((published["version"].clone(), published["diagnostics"].clone()), (json!(4), json!([])));
+    assert_eq!(
+        (
+            published["version"].clone(),
+            published["diagnostics"].clone()
+        ),
+        (json!(4), json!([]))
+    );
     assert_eq!(client.shutdown_and_exit().code(), Some(0));
 }
 
@@ -377,7 +521,10 @@ fn bad_requests_get_error_responses_and_the_server_lives_on() {
     let mut client = Client::start(root);
 
     let early = client.request("textDocument/hover", json!({}));
-    assert_eq!(early["error"]["code"], -32002, "not initialized yet: {early}");
+    assert_eq!(
+        early["error"]["code"], -32002,
+        "not initialized yet: {early}"
+    );
     client.request("initialize", json!({ "capabilities": {} }));
     client.notify("initialized", json!({}));
     client.open(&config, "typescript", 1, VALID);
@@ -392,7 +539,10 @@ fn bad_requests_get_error_responses_and_the_server_lives_on() {
     assert_eq!(parse_error["error"]["code"], -32700, "{parse_error}");
     client.send_raw("[1]");
     let not_a_message = client.response(Value::Null);
-    assert_eq!(not_a_message["error"]["code"], -32600, "JSON, but no message: {not_a_message}");
+    assert_eq!(
+        not_a_message["error"]["code"], -32600,
+        "JSON, but no message: {not_a_message}"
+    );
     // A notification with bad params is ignored; a change to an unopened file too.
     client.notify("textDocument/didChange", json!({ "textDocument": "nope" }));
     client.change(&uri(root, "other.ts"), 1, json!([{ "text": "x" }]));
@@ -402,8 +552,14 @@ fn bad_requests_get_error_responses_and_the_server_lives_on() {
     client.change(&config, 2, json!([{ "text": broken }]));
     let published = client.diagnostics(&config);
     assert_eq!(published["version"], 2);
-    assert_eq!(published["diagnostics"][0]["code"], "syntax::parse-error", "{published:#}");
-    let hover = client.request("textDocument/hover", json!({ "textDocument": { "uri": config }, "position": { "line": 0, "character": 0 } }));
+    assert_eq!(
+        published["diagnostics"][0]["code"], "syntax::parse-error",
+        "{published:#}"
+    );
+    let hover = client.request(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": config }, "position": { "line": 0, "character": 0 } }),
+    );
     assert_eq!(hover["result"], Value::Null, "{hover}");
 
     assert_eq!(client.shutdown_and_exit().code(), Some(0));
@@ -416,11 +572,23 @@ fn closing_the_config_clears_its_diagnostics() {
     let config = uri(root, "quickback/quickback.config.ts");
     let mut client = Client::initialized(root);
     client.open(&config, "typescript", 1, CONFLICT);
-    assert_eq!(client.diagnostics(&config)["diagnostics"].as_array().map(Vec::len), Some(1));
-    client.notify("textDocument/didClose", json!({ "textDocument": { "uri": config } }));
+    assert_eq!(
+        client.diagnostics(&config)["diagnostics"]
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+    client.notify(
+        "textDocument/didClose",
+        json!({ "textDocument": { "uri": config } }),
+    );
     let cleared = client.diagnostics(&config);
     assert_eq!(cleared["diagnostics"], json!([]));
-    assert_eq!(cleared["version"], Value::Null, "the document is no longer open");
+    assert_eq!(
+        cleared["version"],
+        Value::Null,
+        "the document is no longer open"
+    );
     assert_eq!(client.shutdown_and_exit().code(), Some(0));
 }
 
@@ -453,7 +621,11 @@ fn rapid_edits_never_publish_an_older_version_after_a_newer_one() {
     // Alternate between a broken and a valid text, without waiting in between.
     let last = 41;
     for version in 2..=last {
-        let text = if version % 2 == 0 { VALID.replace("kv", "kv\" + ") } else { VALID.to_string() };
+        let text = if version % 2 == 0 {
+            VALID.replace("kv", "kv\" + ")
+        } else {
+            VALID.to_string()
+        };
         client.change(&config, version, json!([{ "text": text }]));
     }
     let mut versions = Vec::new();
@@ -462,10 +634,17 @@ fn rapid_edits_never_publish_an_older_version_after_a_newer_one() {
         let version = published["version"].as_i64().expect("a version");
         versions.push(version);
         if version == last {
-            assert_eq!(published["diagnostics"], json!([]), "the newest text is valid");
+            assert_eq!(
+                published["diagnostics"],
+                json!([]),
+                "the newest text is valid"
+            );
             break;
         }
     }
-    assert!(versions.windows(2).all(|w| w[0] < w[1]), "published versions only grow: {versions:?}");
+    assert!(
+        versions.windows(2).all(|w| w[0] < w[1]),
+        "published versions only grow: {versions:?}"
+    );
     assert_eq!(client.shutdown_and_exit().code(), Some(0));
 }

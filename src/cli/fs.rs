@@ -24,25 +24,47 @@ pub fn read_inputs(paths: &ProjectPaths, env: BTreeMap<String, String>) -> (Inpu
     let (config_path, display) = match paths.config {
         Some(path) => (path.to_path_buf(), display_path(root, path)),
         None => {
-            let found = CONFIG_CANDIDATES.iter().find(|c| root.join(c).exists()).unwrap_or(&CONFIG_CANDIDATES[0]);
+            let found = CONFIG_CANDIDATES
+                .iter()
+                .find(|c| root.join(c).exists())
+                .unwrap_or(&CONFIG_CANDIDATES[0]);
             (root.join(found), found.to_string())
         }
     };
-    let config = FileInput { path: display.clone(), contents: read(&config_path, MAX_CONFIG_BYTES + 1) };
+    let config = FileInput {
+        path: display.clone(),
+        contents: read(&config_path, MAX_CONFIG_BYTES + 1),
+    };
     let wrangler = WRANGLER_FILES
         .iter()
-        .map(|name| FileInput { path: name.to_string(), contents: read(&root.join(name), MAX_CONFIG_BYTES + 1) })
+        .map(|name| FileInput {
+            path: name.to_string(),
+            contents: read(&root.join(name), MAX_CONFIG_BYTES + 1),
+        })
         .collect();
     let existing_outputs = [paths.env_types, paths.session_adapter]
         .into_iter()
-        .map(|p| FileInput { path: p.to_string(), contents: read(&root.join(p), MAX_CONFIG_BYTES + 1) })
+        .map(|p| FileInput {
+            path: p.to_string(),
+            contents: read(&root.join(p), MAX_CONFIG_BYTES + 1),
+        })
         .collect();
-    (Inputs { config, wrangler, existing_outputs, env }, display)
+    (
+        Inputs {
+            config,
+            wrangler,
+            existing_outputs,
+            env,
+        },
+        display,
+    )
 }
 
 /// The process environment, for `process.env` reads in the config.
 pub fn process_env() -> BTreeMap<String, String> {
-    std::env::vars_os().filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))).collect()
+    std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+        .collect()
 }
 
 /// The path as users should see it: relative to the root when inside it.
@@ -78,9 +100,15 @@ pub fn read_existing(path: &Path) -> std::io::Result<Option<String>> {
 /// Writes through a temporary file in the same directory and a rename, so a
 /// reader never sees half a file and a failed write leaves the old one intact.
 pub fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let temp: PathBuf = dir.join(format!(".{name}.quickback-kv-{}.tmp", std::process::id()));
     let result = (|| {
         std::fs::write(&temp, text)?;

@@ -14,7 +14,11 @@ use crate::compile::{self, Action};
 use crate::diagnostics::{Cause, Code, Severity};
 
 #[derive(Debug, Parser)]
-#[command(name = "quickback-kv", version, about = "Compiles the Workers KV part of a Quickback config into wrangler config, Env types and a Better Auth session adapter")]
+#[command(
+    name = "quickback-kv",
+    version,
+    about = "Compiles the Workers KV part of a Quickback config into wrangler config, Env types and a Better Auth session adapter"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -51,7 +55,11 @@ pub struct CommonArgs {
     #[arg(long, value_name = "PATH", default_value = "src/env.d.ts")]
     pub env_types: String,
     /// Where to write the session storage adapter, relative to the root
-    #[arg(long, value_name = "PATH", default_value = "src/lib/kv-session-storage.ts")]
+    #[arg(
+        long,
+        value_name = "PATH",
+        default_value = "src/lib/kv-session-storage.ts"
+    )]
     pub session_adapter: String,
     /// How to print diagnostics and results
     #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
@@ -80,7 +88,11 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { EXIT_FAILURE } else { EXIT_OK });
+            return ExitCode::from(if e.use_stderr() {
+                EXIT_FAILURE
+            } else {
+                EXIT_OK
+            });
         }
     };
     ExitCode::from(match cli.command {
@@ -101,7 +113,13 @@ fn explain(code: Option<&str>) -> u8 {
     let mut out = std::io::stdout().lock();
     match code.map(|c| (c, Code::from_name(c))) {
         Some((_, Some(code))) => {
-            let _ = writeln!(out, "{} ({})\n\n{}", code.as_str(), code.severity().as_str(), code.explanation());
+            let _ = writeln!(
+                out,
+                "{} ({})\n\n{}",
+                code.as_str(),
+                code.severity().as_str(),
+                code.explanation()
+            );
             EXIT_OK
         }
         Some((name, None)) => {
@@ -111,7 +129,12 @@ fn explain(code: Option<&str>) -> u8 {
         None => {
             for code in Code::ALL {
                 let summary = code.explanation().lines().next().unwrap_or("");
-                let _ = writeln!(out, "{:<34} {:<8} {summary}", code.as_str(), code.severity().as_str());
+                let _ = writeln!(
+                    out,
+                    "{:<34} {:<8} {summary}",
+                    code.as_str(),
+                    code.severity().as_str()
+                );
             }
             EXIT_OK
         }
@@ -157,15 +180,26 @@ fn run(args: &CommonArgs, mode: Mode) -> u8 {
     let mut reporter = report::Reporter::new(args.message_format, args.quiet);
     reporter.diagnostics(&compilation);
 
-    let errors = compilation.diagnostics.iter().filter(|d| d.severity == Severity::Error);
+    let errors = compilation
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error);
     let io_failure = errors.clone().any(|d| d.code.cause() == Cause::Tool);
-    let denied_warnings = args.deny_warnings && compilation.diagnostics.iter().any(|d| d.severity == Severity::Warning);
+    let denied_warnings = args.deny_warnings
+        && compilation
+            .diagnostics
+            .iter()
+            .any(|d| d.severity == Severity::Warning);
     if compilation.has_errors() || denied_warnings {
         if denied_warnings && !compilation.has_errors() {
             reporter.note("warnings are denied (--deny-warnings); nothing was written");
         }
         reporter.finish(&compilation, &[]);
-        return if io_failure { EXIT_FAILURE } else { EXIT_PROBLEMS };
+        return if io_failure {
+            EXIT_FAILURE
+        } else {
+            EXIT_PROBLEMS
+        };
     }
 
     let mut results = Vec::new();
@@ -181,9 +215,13 @@ fn run(args: &CommonArgs, mode: Mode) -> u8 {
             }
         };
         let status = match (&output.action, &current) {
-            (Action::Write(text), Some(old)) if old.as_bytes() == text.as_bytes() => report::Status::Unchanged,
+            (Action::Write(text), Some(old)) if old.as_bytes() == text.as_bytes() => {
+                report::Status::Unchanged
+            }
             (Action::Delete, None) => continue,
-            (action, _) if mode == Mode::Check => report::Status::Stale { diff: report::diff(&output.path, current.as_deref(), action) },
+            (action, _) if mode == Mode::Check => report::Status::Stale {
+                diff: report::diff(&output.path, current.as_deref(), action),
+            },
             (Action::Write(text), old) => match fs::write_atomic(&path, text) {
                 Ok(()) if old.is_some() => report::Status::Updated,
                 Ok(()) => report::Status::Created,
@@ -207,7 +245,10 @@ fn run(args: &CommonArgs, mode: Mode) -> u8 {
     reporter.finish(&compilation, &results);
     if failed {
         EXIT_FAILURE
-    } else if results.iter().any(|(_, s)| matches!(s, report::Status::Stale { .. })) {
+    } else if results
+        .iter()
+        .any(|(_, s)| matches!(s, report::Status::Stale { .. }))
+    {
         EXIT_PROBLEMS
     } else {
         EXIT_OK

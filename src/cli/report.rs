@@ -42,7 +42,12 @@ pub struct Reporter {
 impl Reporter {
     pub fn new(format: MessageFormat, quiet: bool) -> Reporter {
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        Reporter { format, quiet, color: !no_color && std::io::stderr().is_terminal(), notes: Vec::new() }
+        Reporter {
+            format,
+            quiet,
+            color: !no_color && std::io::stderr().is_terminal(),
+            notes: Vec::new(),
+        }
     }
 
     /// Prints diagnostics now (human and GitHub formats); JSON waits for `finish`.
@@ -51,7 +56,18 @@ impl Reporter {
             MessageFormat::Human => {
                 let mut err = std::io::stderr().lock();
                 for d in &c.diagnostics {
-                    let _ = write!(err, "{}", human::render(d, &c.files, human::HumanOptions { color: self.color, width: 100 }));
+                    let _ = write!(
+                        err,
+                        "{}",
+                        human::render(
+                            d,
+                            &c.files,
+                            human::HumanOptions {
+                                color: self.color,
+                                width: 100
+                            }
+                        )
+                    );
                 }
             }
             MessageFormat::Github => {
@@ -78,7 +94,11 @@ impl Reporter {
                 let mut ranges = json::Ranges::new(&c.files);
                 let doc = JsonReport {
                     version: json::FORMAT_VERSION,
-                    diagnostics: c.diagnostics.iter().map(|d| json::to_json(d, &mut ranges)).collect(),
+                    diagnostics: c
+                        .diagnostics
+                        .iter()
+                        .map(|d| json::to_json(d, &mut ranges))
+                        .collect(),
                     bindings: bindings(c, &mut ranges),
                     outputs: results
                         .iter()
@@ -129,25 +149,42 @@ pub fn summary(c: &Compilation) -> String {
         match &binding.id {
             Some(id) => {
                 out.push_str(&format!(" → namespace {}\n", id.value));
-                out.push_str(&format!("  id from {}\n", describe_origin(&c.files, &id.origin)));
+                out.push_str(&format!(
+                    "  id from {}\n",
+                    describe_origin(&c.files, &id.origin)
+                ));
                 for other in binding.id_sources.iter().skip(1) {
-                    out.push_str(&format!("  also given by {} (same id)\n", other.origin.path));
+                    out.push_str(&format!(
+                        "  also given by {} (same id)\n",
+                        other.origin.path
+                    ));
                 }
             }
             None => out.push_str(" → no namespace id; `wrangler deploy` will create one\n"),
         }
         if let Some(preview) = &binding.preview_id {
-            out.push_str(&format!("  preview namespace {} from {}\n", preview.value, describe_origin(&c.files, &preview.origin)));
+            out.push_str(&format!(
+                "  preview namespace {} from {}\n",
+                preview.value,
+                describe_origin(&c.files, &preview.origin)
+            ));
         }
         if binding.remote {
             out.push_str("  remote: `wrangler dev` uses the deployed namespace\n");
         }
         for (environment, entries) in &c.desired.environments {
-            let Some(entry) = entries.iter().find(|e| e.binding == binding.name.value) else { continue };
+            let Some(entry) = entries.iter().find(|e| e.binding == binding.name.value) else {
+                continue;
+            };
             let id = entry.id.as_deref().unwrap_or("(none; created on deploy)");
             match binding.environment(environment).and_then(|e| e.id.as_ref()) {
-                Some(own) => out.push_str(&format!("  env {environment} → namespace {id} from {}\n", describe_origin(&c.files, &own.origin))),
-                None => out.push_str(&format!("  env {environment} → namespace {id} (the top-level one)\n")),
+                Some(own) => out.push_str(&format!(
+                    "  env {environment} → namespace {id} from {}\n",
+                    describe_origin(&c.files, &own.origin)
+                )),
+                None => out.push_str(&format!(
+                    "  env {environment} → namespace {id} (the top-level one)\n"
+                )),
             }
         }
     }
@@ -158,7 +195,11 @@ pub fn summary(c: &Compilation) -> String {
             session.key_prefix.value,
             session.expires_in.value,
             session.update_age.value,
-            if session.stored_in_kv { ", stored in KV" } else { "" }
+            if session.stored_in_kv {
+                ", stored in KV"
+            } else {
+                ""
+            }
         ));
     }
     out
@@ -168,11 +209,19 @@ fn describe_origin(files: &Files, origin: &Origin) -> String {
     let file = origin.value_span.file;
     let text = files.text(file);
     let position = LineIndex::new(text).position(text, origin.value_span.start);
-    let place = format!("{}:{}:{}", files.path(file), position.line + 1, position.char_col + 1);
+    let place = format!(
+        "{}:{}:{}",
+        files.path(file),
+        position.line + 1,
+        position.char_col + 1
+    );
     match &origin.via {
         Via::Literal => format!("{} ({place})", origin.path),
         Via::EnvVar(name) => format!("{} via environment variable {name} ({place})", origin.path),
-        Via::EnvFallback(name) => format!("{} via the fallback for {name}, which is unset or empty ({place})", origin.path),
+        Via::EnvFallback(name) => format!(
+            "{} via the fallback for {name}, which is unset or empty ({place})",
+            origin.path
+        ),
     }
 }
 
@@ -253,7 +302,12 @@ fn bindings(c: &Compilation, ranges: &mut json::Ranges) -> Vec<JsonBinding> {
             binding: b.name.value.clone(),
             namespace_id: b.id.as_ref().map(|id| id.value.clone()),
             source: b.id.as_ref().map(|id| source(&id.origin)),
-            also: b.id_sources.iter().skip(1).map(|s| source(&s.origin)).collect(),
+            also: b
+                .id_sources
+                .iter()
+                .skip(1)
+                .map(|s| source(&s.origin))
+                .collect(),
             preview_id: b.preview_id.as_ref().map(|p| p.value.clone()),
             remote: b.remote,
             environments: c
@@ -266,7 +320,10 @@ fn bindings(c: &Compilation, ranges: &mut json::Ranges) -> Vec<JsonBinding> {
                         name: name.clone(),
                         namespace_id: entry.id.clone(),
                         preview_id: entry.preview_id.clone(),
-                        source: b.environment(name).and_then(|e| e.id.as_ref()).map(|id| source(&id.origin)),
+                        source: b
+                            .environment(name)
+                            .and_then(|e| e.id.as_ref())
+                            .map(|id| source(&id.origin)),
                     })
                 })
                 .collect(),

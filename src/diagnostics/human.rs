@@ -16,7 +16,11 @@ pub struct HumanOptions {
 
 /// Renders one diagnostic as miette's graphical report.
 pub fn render(diagnostic: &Diagnostic, files: &Files, options: HumanOptions) -> String {
-    let theme = if options.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+    let theme = if options.color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(options.width)
         .with_links(false)
@@ -43,7 +47,11 @@ pub fn render_short(diagnostic: &Diagnostic, files: &Files) -> String {
         diagnostic.message
     ));
     for label in &diagnostic.labels {
-        out.push_str(&format!("  {}: {}\n", location_range(files, label.span), label.message));
+        out.push_str(&format!(
+            "  {}: {}\n",
+            location_range(files, label.span),
+            label.message
+        ));
     }
     if let Some(help) = &diagnostic.help {
         out.push_str(&format!("  help: {}\n", help.replace('\n', "\n        ")));
@@ -57,13 +65,21 @@ pub fn render_short(diagnostic: &Diagnostic, files: &Files) -> String {
 fn location(files: &Files, span: Span) -> String {
     let text = files.text(span.file);
     let pos = LineIndex::new(text).position(text, span.start);
-    format!("{}:{}:{}", files.path(span.file), pos.line + 1, pos.char_col + 1)
+    format!(
+        "{}:{}:{}",
+        files.path(span.file),
+        pos.line + 1,
+        pos.char_col + 1
+    )
 }
 
 fn location_range(files: &Files, span: Span) -> String {
     let text = files.text(span.file);
     let index = LineIndex::new(text);
-    let (start, end) = (index.position(text, span.start), index.position(text, span.end));
+    let (start, end) = (
+        index.position(text, span.start),
+        index.position(text, span.end),
+    );
     format!(
         "{}:{}:{}-{}:{}",
         files.path(span.file),
@@ -89,24 +105,42 @@ struct Report {
 impl Report {
     fn new(diagnostic: &Diagnostic, files: &Files) -> Report {
         let primary_file = diagnostic.primary().span.file;
-        let mut report = Report::for_file(files, primary_file, diagnostic.message.clone(), diagnostic.code.as_str());
+        let mut report = Report::for_file(
+            files,
+            primary_file,
+            diagnostic.message.clone(),
+            diagnostic.code.as_str(),
+        );
         report.severity = match diagnostic.severity {
             Severity::Error => miette::Severity::Error,
             Severity::Warning => miette::Severity::Warning,
         };
         report.help = diagnostic.help.clone();
         if let Some(fix) = &diagnostic.fix {
-            let help = report.help.take().map(|h| format!("{h}\n")).unwrap_or_default();
+            let help = report
+                .help
+                .take()
+                .map(|h| format!("{h}\n"))
+                .unwrap_or_default();
             report.help = Some(format!("{help}fix available: {}", fix.message));
         }
         for (i, label) in diagnostic.labels.iter().enumerate() {
             let target = if label.span.file == primary_file {
                 &mut report
             } else {
-                let index = match report.related.iter().position(|r| r.source.name() == files.path(label.span.file)) {
+                let index = match report
+                    .related
+                    .iter()
+                    .position(|r| r.source.name() == files.path(label.span.file))
+                {
                     Some(index) => index,
                     None => {
-                        let mut related = Report::for_file(files, label.span.file, format!("in {}", files.path(label.span.file)), "");
+                        let mut related = Report::for_file(
+                            files,
+                            label.span.file,
+                            format!("in {}", files.path(label.span.file)),
+                            "",
+                        );
                         related.severity = miette::Severity::Advice;
                         report.related.push(related);
                         report.related.len() - 1
@@ -125,7 +159,12 @@ impl Report {
         report
     }
 
-    fn for_file(files: &Files, file: crate::span::FileId, message: String, code: &'static str) -> Report {
+    fn for_file(
+        files: &Files,
+        file: crate::span::FileId,
+        message: String,
+        code: &'static str,
+    ) -> Report {
         Report {
             message,
             code,
@@ -162,7 +201,9 @@ impl miette::Diagnostic for Report {
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
@@ -177,6 +218,8 @@ impl miette::Diagnostic for Report {
         if self.related.is_empty() {
             return None;
         }
-        Some(Box::new(self.related.iter().map(|r| r as &dyn miette::Diagnostic)))
+        Some(Box::new(
+            self.related.iter().map(|r| r as &dyn miette::Diagnostic),
+        ))
     }
 }

@@ -68,17 +68,30 @@ pub struct Ranges<'a> {
 
 impl<'a> Ranges<'a> {
     pub fn new(files: &'a Files) -> Ranges<'a> {
-        Ranges { files, indexes: Default::default() }
+        Ranges {
+            files,
+            indexes: Default::default(),
+        }
     }
 
     pub fn range(&mut self, span: Span) -> JsonRange {
         let text = self.files.text(span.file);
-        let index = self.indexes.entry(span.file).or_insert_with(|| LineIndex::new(text));
+        let index = self
+            .indexes
+            .entry(span.file)
+            .or_insert_with(|| LineIndex::new(text));
         let position = |offset: u32| {
             let p = index.position(text, offset);
-            JsonPosition { offset, line: p.line, character: p.utf16_col }
+            JsonPosition {
+                offset,
+                line: p.line,
+                character: p.utf16_col,
+            }
         };
-        JsonRange { start: position(span.start), end: position(span.end) }
+        JsonRange {
+            start: position(span.start),
+            end: position(span.end),
+        }
     }
 }
 
@@ -121,7 +134,10 @@ pub fn render_github(diagnostic: &Diagnostic, files: &Files) -> String {
     let primary = diagnostic.primary();
     let text = files.text(primary.span.file);
     let index = LineIndex::new(text);
-    let (start, end) = (index.position(text, primary.span.start), index.position(text, primary.span.end));
+    let (start, end) = (
+        index.position(text, primary.span.start),
+        index.position(text, primary.span.end),
+    );
     let mut message = format!("{}: {}", diagnostic.message, primary.message);
     if let Some(help) = &diagnostic.help {
         message.push_str(&format!("\nhelp: {help}"));
@@ -140,7 +156,9 @@ pub fn render_github(diagnostic: &Diagnostic, files: &Files) -> String {
 }
 
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 fn escape_property(s: &str) -> String {

@@ -41,15 +41,29 @@ struct Present<'a> {
     doc: Vec<String>,
 }
 
-pub fn render(model: &KvModel, existing: &Existing, desired: &Desired, header: &Header) -> Result<String, askama::Error> {
+pub fn render(
+    model: &KvModel,
+    existing: &Existing,
+    desired: &Desired,
+    header: &Header,
+) -> Result<String, askama::Error> {
     // Who is bound where: the top level is scope `None`.
-    let scopes: Vec<Option<&str>> = std::iter::once(None).chain(desired.environments.iter().map(|(n, _)| Some(n.as_str()))).collect();
+    let scopes: Vec<Option<&str>> = std::iter::once(None)
+        .chain(desired.environments.iter().map(|(n, _)| Some(n.as_str())))
+        .collect();
     let mut present: Vec<Present> = model
         .bindings
         .iter()
-        .map(|b| Present { name: b.name.value.clone(), scopes: scopes.clone(), doc: binding_doc(b) })
+        .map(|b| Present {
+            name: b.name.value.clone(),
+            scopes: scopes.clone(),
+            doc: binding_doc(b),
+        })
         .collect();
-    for hand in existing.hand_written_kv().filter(|b| is_binding_name(&b.name)) {
+    for hand in existing
+        .hand_written_kv()
+        .filter(|b| is_binding_name(&b.name))
+    {
         let scope = hand.environment.as_deref();
         match present.iter_mut().find(|p| p.name == hand.name) {
             Some(p) if !p.scopes.contains(&scope) => p.scopes.push(scope),
@@ -57,7 +71,9 @@ pub fn render(model: &KvModel, existing: &Existing, desired: &Desired, header: &
             None => present.push(Present {
                 name: hand.name.clone(),
                 scopes: vec![scope],
-                doc: vec!["Workers KV namespace declared by hand in the wrangler config.".to_string()],
+                doc: vec![
+                    "Workers KV namespace declared by hand in the wrangler config.".to_string(),
+                ],
             }),
         }
     }
@@ -77,10 +93,19 @@ pub fn render(model: &KvModel, existing: &Existing, desired: &Desired, header: &
         .map(|(name, _)| EnvironmentView {
             name: ts::comment_text(name),
             interface: environment_interface(name),
-            bindings: present.iter().filter(|p| p.scopes.contains(&Some(name.as_str()))).map(|p| p.name.clone()).collect(),
+            bindings: present
+                .iter()
+                .filter(|p| p.scopes.contains(&Some(name.as_str())))
+                .map(|p| p.name.clone())
+                .collect(),
         })
         .collect();
-    EnvTypes { header, bindings, environments }.render()
+    EnvTypes {
+        header,
+        bindings,
+        environments,
+    }
+    .render()
 }
 
 fn binding_doc(b: &Binding) -> Vec<String> {
@@ -88,16 +113,28 @@ fn binding_doc(b: &Binding) -> Vec<String> {
     match &b.id {
         Some(id) => {
             doc.push(describe("Workers KV namespace", &id.value, &id.origin));
-            let others: Vec<&str> = b.id_sources.iter().skip(1).map(|s| s.origin.path.as_str()).collect();
+            let others: Vec<&str> = b
+                .id_sources
+                .iter()
+                .skip(1)
+                .map(|s| s.origin.path.as_str())
+                .collect();
             if !others.is_empty() {
                 doc.push(format!("Also given by `{}`.", others.join("`, `")));
             }
         }
-        None => doc.push("Workers KV namespace without a configured id: `wrangler deploy` creates it.".to_string()),
+        None => doc.push(
+            "Workers KV namespace without a configured id: `wrangler deploy` creates it."
+                .to_string(),
+        ),
     }
     for env in &b.environments {
         if let Some(id) = &env.id {
-            doc.push(describe(&format!("In `{}`: namespace", env.name.value), &id.value, &id.origin));
+            doc.push(describe(
+                &format!("In `{}`: namespace", env.name.value),
+                &id.value,
+                &id.origin,
+            ));
         }
     }
     doc
@@ -106,7 +143,13 @@ fn binding_doc(b: &Binding) -> Vec<String> {
 fn describe(what: &str, id: &str, origin: &Origin) -> String {
     match &origin.via {
         Via::Literal => format!("{what} `{id}`, from `{}`.", origin.path),
-        Via::EnvVar(var) => format!("{what} from `{}`, read from `process.env.{var}` at build time.", origin.path),
-        Via::EnvFallback(var) => format!("{what} `{id}`, from `{}` (the fallback, used when `{var}` is unset or empty).", origin.path),
+        Via::EnvVar(var) => format!(
+            "{what} from `{}`, read from `process.env.{var}` at build time.",
+            origin.path
+        ),
+        Via::EnvFallback(var) => format!(
+            "{what} `{id}`, from `{}` (the fallback, used when `{var}` is unset or empty).",
+            origin.path
+        ),
     }
 }

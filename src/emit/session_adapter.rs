@@ -4,7 +4,9 @@
 use askama::Template;
 
 use super::{Header, ts};
-use crate::model::{DEFAULT_KEY_PREFIX, DEFAULT_SESSION_EXPIRES_IN, DEFAULT_SESSION_UPDATE_AGE, KvModel};
+use crate::model::{
+    DEFAULT_KEY_PREFIX, DEFAULT_SESSION_EXPIRES_IN, DEFAULT_SESSION_UPDATE_AGE, KvModel,
+};
 
 #[derive(Template)]
 #[template(path = "kv-session-storage.ts", escape = "none")]
@@ -20,7 +22,9 @@ struct SessionAdapter<'a> {
 }
 
 pub fn render(model: &KvModel, header: &Header) -> Result<Option<String>, askama::Error> {
-    let Some(primary) = model.bindings.first() else { return Ok(None) };
+    let Some(primary) = model.bindings.first() else {
+        return Ok(None);
+    };
     let session = model.session.as_ref();
     let binding = session.map_or(&primary.name.value, |s| &s.binding.value);
     SessionAdapter {

@@ -29,7 +29,13 @@ pub fn string_literal(value: &str) -> String {
 pub fn comment_text(value: &str) -> String {
     value
         .chars()
-        .map(|c| if c.is_control() || c == '\u{2028}' || c == '\u{2029}' { ' ' } else { c })
+        .map(|c| {
+            if c.is_control() || c == '\u{2028}' || c == '\u{2029}' {
+                ' '
+            } else {
+                c
+            }
+        })
         .collect::<String>()
         .replace("*/", "*\\/")
 }

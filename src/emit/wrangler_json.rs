@@ -68,7 +68,12 @@ struct Entry {
 /// Reads a wrangler JSON file. `strict_json` is true for `wrangler.json` (no
 /// comments written, ownership by name through `adopt`), false for `wrangler.jsonc`
 /// (ownership by marker comment; `adopt` is not read).
-pub fn parse(file: FileId, text: &str, strict_json: bool, adopt: &[String]) -> Result<Parsed, Diagnostic> {
+pub fn parse(
+    file: FileId,
+    text: &str,
+    strict_json: bool,
+    adopt: &[String],
+) -> Result<Parsed, Diagnostic> {
     read::parse(file, text, strict_json, adopt)
 }
 

@@ -8,7 +8,10 @@
 
 use toml_edit::{Array, ArrayOfTables, DocumentMut, InlineTable, Item, Table, TableLike, Value};
 
-use super::{Desired, Environment, Existing, ExistingBinding, KV_NAMESPACES, KvEntry, MARKER_PROBE, MARKER_TEXT};
+use super::{
+    Desired, Environment, Existing, ExistingBinding, KV_NAMESPACES, KvEntry, MARKER_PROBE,
+    MARKER_TEXT,
+};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::span::{FileId, Span};
 
@@ -62,18 +65,36 @@ pub fn parse(file: FileId, text: &str) -> Result<Parsed, Diagnostic> {
     let mut scopes = vec![reader.scope(document.as_table(), None, &mut existing)?];
     if let Some(envs) = document.get(ENV) {
         let Some(envs) = envs.as_table_like() else {
-            return Err(reader.invalid(envs.span(), "`env` must be a table of environments", "write each environment as an `[env.NAME]` table"));
+            return Err(reader.invalid(
+                envs.span(),
+                "`env` must be a table of environments",
+                "write each environment as an `[env.NAME]` table",
+            ));
         };
         for (name, item) in envs.iter() {
-            let key_span = envs.key(name).and_then(|k| k.span()).or_else(|| item.span());
+            let key_span = envs
+                .key(name)
+                .and_then(|k| k.span())
+                .or_else(|| item.span());
             let Some(table) = item.as_table_like() else {
-                return Err(reader.invalid(key_span, "this environment is not a table", "write the environment as an `[env.NAME]` table"));
+                return Err(reader.invalid(
+                    key_span,
+                    "this environment is not a table",
+                    "write the environment as an `[env.NAME]` table",
+                ));
             };
-            existing.environments.push(Environment { name: name.to_string(), span: reader.span(key_span) });
+            existing.environments.push(Environment {
+                name: name.to_string(),
+                span: reader.span(key_span),
+            });
             scopes.push(reader.scope(table, Some(name), &mut existing)?);
         }
     }
-    Ok(Parsed { doc: document.into_mut(), scopes, existing })
+    Ok(Parsed {
+        doc: document.into_mut(),
+        scopes,
+        existing,
+    })
 }
 
 /// Reads spans and markers out of the parsed document.
@@ -89,49 +110,91 @@ impl Reader<'_> {
     }
 
     fn marked(&self, prefix: Option<&toml_edit::RawString>) -> bool {
-        prefix.and_then(|p| p.span()).and_then(|r| self.text.get(r)).is_some_and(|p| p.contains(MARKER_PROBE))
+        prefix
+            .and_then(|p| p.span())
+            .and_then(|r| self.text.get(r))
+            .is_some_and(|p| p.contains(MARKER_PROBE))
     }
 
-    fn invalid(&self, range: Option<std::ops::Range<usize>>, label: &str, help: &str) -> Diagnostic {
-        let what = if help == KV_HELP { "`kv_namespaces`" } else { "`env`" };
-        Diagnostic::new(Code::WranglerInvalid, format!("{what} in wrangler.toml has an unexpected shape"), self.span(range), label).with_help(help)
+    fn invalid(
+        &self,
+        range: Option<std::ops::Range<usize>>,
+        label: &str,
+        help: &str,
+    ) -> Diagnostic {
+        let what = if help == KV_HELP {
+            "`kv_namespaces`"
+        } else {
+            "`env`"
+        };
+        Diagnostic::new(
+            Code::WranglerInvalid,
+            format!("{what} in wrangler.toml has an unexpected shape"),
+            self.span(range),
+            label,
+        )
+        .with_help(help)
     }
 
     /// One scope's KV entries, and every binding it declares into `existing`.
-    fn scope(&self, table: &dyn TableLike, environment: Option<&str>, existing: &mut Existing) -> Result<Scope, Diagnostic> {
+    fn scope(
+        &self,
+        table: &dyn TableLike,
+        environment: Option<&str>,
+        existing: &mut Existing,
+    ) -> Result<Scope, Diagnostic> {
         let env = environment.map(str::to_string);
         let mut entries = Vec::new();
-        let mut push_kv = |binding: Option<&Value>, managed: bool, existing: &mut Existing| match binding {
-            Some(Value::String(s)) => {
-                existing.bindings.push(ExistingBinding {
-                    name: s.value().clone(),
-                    span: self.span(s.span()),
-                    managed,
-                    kind: KV_NAMESPACES.into(),
-                    environment: env.clone(),
-                });
-                entries.push((Some(s.value().clone()), managed));
-            }
-            _ => entries.push((None, managed)),
-        };
+        let mut push_kv =
+            |binding: Option<&Value>, managed: bool, existing: &mut Existing| match binding {
+                Some(Value::String(s)) => {
+                    existing.bindings.push(ExistingBinding {
+                        name: s.value().clone(),
+                        span: self.span(s.span()),
+                        managed,
+                        kind: KV_NAMESPACES.into(),
+                        environment: env.clone(),
+                    });
+                    entries.push((Some(s.value().clone()), managed));
+                }
+                _ => entries.push((None, managed)),
+            };
         let form = match table.get(KV_NAMESPACES) {
             None => Form::Absent,
             Some(Item::ArrayOfTables(tables)) => {
                 for t in tables.iter() {
-                    push_kv(t.get("binding").and_then(Item::as_value), self.marked(t.decor().prefix()), existing);
+                    push_kv(
+                        t.get("binding").and_then(Item::as_value),
+                        self.marked(t.decor().prefix()),
+                        existing,
+                    );
                 }
                 Form::Tables
             }
             Some(Item::Value(Value::Array(array))) => {
                 for value in array.iter() {
                     let Some(t) = value.as_inline_table() else {
-                        return Err(self.invalid(value.span(), "this entry is not a table", KV_HELP));
+                        return Err(self.invalid(
+                            value.span(),
+                            "this entry is not a table",
+                            KV_HELP,
+                        ));
                     };
-                    push_kv(t.get("binding"), self.marked(value.decor().prefix()), existing);
+                    push_kv(
+                        t.get("binding"),
+                        self.marked(value.decor().prefix()),
+                        existing,
+                    );
                 }
                 Form::Inline
             }
-            Some(other) => return Err(self.invalid(other.span(), "`kv_namespaces` must be a list of tables", KV_HELP)),
+            Some(other) => {
+                return Err(self.invalid(
+                    other.span(),
+                    "`kv_namespaces` must be a list of tables",
+                    KV_HELP,
+                ));
+            }
         };
 
         // Other kinds of bindings share `env` with KV namespaces.
@@ -140,7 +203,13 @@ impl Reader<'_> {
                 continue;
             }
             let mut push = |name: String, span: Option<std::ops::Range<usize>>| {
-                existing.bindings.push(ExistingBinding { name, span: self.span(span), managed: false, kind: key.to_string(), environment: env.clone() });
+                existing.bindings.push(ExistingBinding {
+                    name,
+                    span: self.span(span),
+                    managed: false,
+                    kind: key.to_string(),
+                    environment: env.clone(),
+                });
             };
             if key == "vars" {
                 if let Some(vars) = item.as_table_like() {
@@ -156,12 +225,21 @@ impl Reader<'_> {
                 }
             };
             match item {
-                Item::ArrayOfTables(tables) => tables.iter().for_each(|t| push_binding(t.get("binding").and_then(Item::as_value))),
-                Item::Value(Value::Array(array)) => array.iter().filter_map(Value::as_inline_table).for_each(|t| push_binding(t.get("binding"))),
+                Item::ArrayOfTables(tables) => tables
+                    .iter()
+                    .for_each(|t| push_binding(t.get("binding").and_then(Item::as_value))),
+                Item::Value(Value::Array(array)) => array
+                    .iter()
+                    .filter_map(Value::as_inline_table)
+                    .for_each(|t| push_binding(t.get("binding"))),
                 _ => {}
             }
         }
-        Ok(Scope { environment: env, form, entries })
+        Ok(Scope {
+            environment: env,
+            form,
+            entries,
+        })
     }
 }
 
@@ -170,14 +248,24 @@ const KV_HELP: &str = "write each namespace as a `[[kv_namespaces]]` table with 
 impl Parsed {
     /// For a new file: an empty document with the scaffold's keys.
     fn empty(doc: DocumentMut) -> Parsed {
-        let top = Scope { environment: None, form: Form::Absent, entries: Vec::new() };
-        Parsed { doc, scopes: vec![top], existing: Existing::default() }
+        let top = Scope {
+            environment: None,
+            form: Form::Absent,
+            entries: Vec::new(),
+        };
+        Parsed {
+            doc,
+            scopes: vec![top],
+            existing: Existing::default(),
+        }
     }
 }
 
 /// Applies the desired entries to a parsed file and returns the new text.
 pub fn edit(parsed: Parsed, desired: &Desired) -> String {
-    let Parsed { mut doc, scopes, .. } = parsed;
+    let Parsed {
+        mut doc, scopes, ..
+    } = parsed;
     for scope in &scopes {
         let wanted = desired.scope(scope.environment.as_deref());
         if let Some((container, inline)) = scope_mut(&mut doc, scope.environment.as_deref()) {
@@ -187,7 +275,11 @@ pub fn edit(parsed: Parsed, desired: &Desired) -> String {
     place_new_top_level_entries(&mut doc, &scopes);
     // Environments the file does not have yet.
     for (name, wanted) in &desired.environments {
-        if wanted.is_empty() || scopes.iter().any(|s| s.environment.as_deref() == Some(name)) {
+        if wanted.is_empty()
+            || scopes
+                .iter()
+                .any(|s| s.environment.as_deref() == Some(name))
+        {
             continue;
         }
         if let Some((container, inline)) = create_environment(&mut doc, name) {
@@ -205,9 +297,19 @@ fn place_new_top_level_entries(doc: &mut DocumentMut, scopes: &[Scope]) {
         return;
     }
     let first_env = doc.get(ENV).and_then(Item::as_table).and_then(|envs| {
-        envs.iter().filter_map(|(_, item)| item.as_table()).filter_map(Table::position).chain(envs.position()).min()
+        envs.iter()
+            .filter_map(|(_, item)| item.as_table())
+            .filter_map(Table::position)
+            .chain(envs.position())
+            .min()
     });
-    let (Some(first_env), Some(tables)) = (first_env, doc.get_mut(KV_NAMESPACES).and_then(Item::as_array_of_tables_mut)) else { return };
+    let (Some(first_env), Some(tables)) = (
+        first_env,
+        doc.get_mut(KV_NAMESPACES)
+            .and_then(Item::as_array_of_tables_mut),
+    ) else {
+        return;
+    };
     for table in tables.iter_mut() {
         table.set_position(Some(first_env - 1));
     }
@@ -218,8 +320,14 @@ pub fn scaffold(scaffold: &Scaffold, desired: &Desired) -> String {
     let mut doc = DocumentMut::new();
     doc.insert("name", toml_edit::value(scaffold.name));
     doc.insert("main", toml_edit::value("src/index.ts"));
-    doc.insert("compatibility_date", toml_edit::value(scaffold.compatibility_date));
-    doc.insert("compatibility_flags", toml_edit::value(Array::from_iter(["nodejs_compat"])));
+    doc.insert(
+        "compatibility_date",
+        toml_edit::value(scaffold.compatibility_date),
+    );
+    doc.insert(
+        "compatibility_flags",
+        toml_edit::value(Array::from_iter(["nodejs_compat"])),
+    );
     if let Some((mut key, _)) = doc.as_table_mut().get_key_value_mut("name") {
         key.leaf_decor_mut().set_prefix(scaffold.header);
     }
@@ -227,15 +335,23 @@ pub fn scaffold(scaffold: &Scaffold, desired: &Desired) -> String {
 }
 
 /// The table holding a scope's `kv_namespaces`, and whether it is an inline table.
-fn scope_mut<'d>(doc: &'d mut DocumentMut, environment: Option<&str>) -> Option<(&'d mut dyn TableLike, bool)> {
-    let Some(name) = environment else { return Some((doc.as_table_mut(), false)) };
+fn scope_mut<'d>(
+    doc: &'d mut DocumentMut,
+    environment: Option<&str>,
+) -> Option<(&'d mut dyn TableLike, bool)> {
+    let Some(name) = environment else {
+        return Some((doc.as_table_mut(), false));
+    };
     let item = doc.get_mut(ENV)?.as_table_like_mut()?.get_mut(name)?;
     let inline = item.is_inline_table();
     Some((item.as_table_like_mut()?, inline))
 }
 
 /// Adds an empty `env.NAME` (implicit, so only its entries' headers show).
-fn create_environment<'d>(doc: &'d mut DocumentMut, name: &str) -> Option<(&'d mut dyn TableLike, bool)> {
+fn create_environment<'d>(
+    doc: &'d mut DocumentMut,
+    name: &str,
+) -> Option<(&'d mut dyn TableLike, bool)> {
     let root = doc.as_table_mut();
     if !root.contains_key(ENV) {
         let mut envs = Table::new();
@@ -255,14 +371,23 @@ fn create_environment<'d>(doc: &'d mut DocumentMut, name: &str) -> Option<(&'d m
 }
 
 /// Brings one scope's owned entries in line with `wanted`.
-fn edit_scope(container: &mut dyn TableLike, inline_container: bool, form: Form, entries: &[(Option<String>, bool)], wanted: &[KvEntry]) {
+fn edit_scope(
+    container: &mut dyn TableLike,
+    inline_container: bool,
+    form: Form,
+    entries: &[(Option<String>, bool)],
+    wanted: &[KvEntry],
+) {
     let mut done = vec![false; wanted.len()];
     let mut remove = Vec::new();
     for (index, (binding, managed)) in entries.iter().enumerate() {
         if !managed {
             continue;
         }
-        match wanted.iter().position(|d| Some(&d.binding) == binding.as_ref()) {
+        match wanted
+            .iter()
+            .position(|d| Some(&d.binding) == binding.as_ref())
+        {
             Some(d) if !done[d] => {
                 done[d] = true;
                 if let Some(entry) = entry_mut(container, form, index) {
@@ -283,23 +408,38 @@ fn edit_scope(container: &mut dyn TableLike, inline_container: bool, form: Form,
             _ => {}
         }
     }
-    let missing: Vec<&KvEntry> = wanted.iter().zip(&done).filter(|(_, done)| !**done).map(|(d, _)| d).collect();
+    let missing: Vec<&KvEntry> = wanted
+        .iter()
+        .zip(&done)
+        .filter(|(_, done)| !**done)
+        .map(|(d, _)| d)
+        .collect();
     if !missing.is_empty() {
         let as_inline = form == Form::Inline || (form == Form::Absent && inline_container);
         if form == Form::Absent {
-            let empty = if as_inline { Item::Value(Value::Array(Array::new())) } else { Item::ArrayOfTables(ArrayOfTables::new()) };
+            let empty = if as_inline {
+                Item::Value(Value::Array(Array::new()))
+            } else {
+                Item::ArrayOfTables(ArrayOfTables::new())
+            };
             container.insert(KV_NAMESPACES, empty);
         }
         match container.get_mut(KV_NAMESPACES) {
-            Some(Item::ArrayOfTables(tables)) => missing.into_iter().for_each(|entry| tables.push(new_table(entry))),
-            Some(Item::Value(Value::Array(array))) => missing.into_iter().for_each(|entry| append_inline(array, entry)),
+            Some(Item::ArrayOfTables(tables)) => missing
+                .into_iter()
+                .for_each(|entry| tables.push(new_table(entry))),
+            Some(Item::Value(Value::Array(array))) => missing
+                .into_iter()
+                .for_each(|entry| append_inline(array, entry)),
             _ => {}
         }
     }
     // An emptied list leaves no `kv_namespaces = []` or dangling key behind.
     let emptied = match container.get(KV_NAMESPACES) {
         Some(Item::ArrayOfTables(t)) => t.is_empty(),
-        Some(Item::Value(Value::Array(a))) => a.is_empty() && (form == Form::Absent || !remove.is_empty()),
+        Some(Item::Value(Value::Array(a))) => {
+            a.is_empty() && (form == Form::Absent || !remove.is_empty())
+        }
         _ => false,
     };
     if emptied {
@@ -307,7 +447,11 @@ fn edit_scope(container: &mut dyn TableLike, inline_container: bool, form: Form,
     }
 }
 
-fn entry_mut(container: &mut dyn TableLike, form: Form, index: usize) -> Option<&mut dyn TableLike> {
+fn entry_mut(
+    container: &mut dyn TableLike,
+    form: Form,
+    index: usize,
+) -> Option<&mut dyn TableLike> {
     let item = container.get_mut(KV_NAMESPACES)?;
     match form {
         Form::Tables => Some(item.as_array_of_tables_mut()?.get_mut(index)?),
@@ -373,7 +517,11 @@ fn new_table(entry: &KvEntry) -> Table {
 fn append_inline(array: &mut Array, entry: &KvEntry) {
     // The comma joining the new entry follows the last one directly: `} ,` would look broken.
     if let Some(last) = array.iter_mut().last()
-        && last.decor().suffix().and_then(|s| s.as_str()).is_some_and(|s| s.trim().is_empty())
+        && last
+            .decor()
+            .suffix()
+            .and_then(|s| s.as_str())
+            .is_some_and(|s| s.trim().is_empty())
     {
         last.decor_mut().set_suffix("");
     }

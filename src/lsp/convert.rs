@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use lsp_types::{
-    CodeDescription, DiagnosticRelatedInformation, DiagnosticSeverity, Location, NumberOrString, Position, Range, Uri,
+    CodeDescription, DiagnosticRelatedInformation, DiagnosticSeverity, Location, NumberOrString,
+    Position, Range, Uri,
 };
 
 use super::documents::Documents;
@@ -25,7 +26,12 @@ pub struct Convert<'a> {
 
 impl<'a> Convert<'a> {
     pub fn new(files: &'a Files, root: &'a Path, documents: &'a Documents) -> Convert<'a> {
-        Convert { files, root, documents, ranges: json::Ranges::new(files) }
+        Convert {
+            files,
+            root,
+            documents,
+            ranges: json::Ranges::new(files),
+        }
     }
 
     /// The file's URI: the one the editor opened it under, else built from its path.
@@ -39,7 +45,10 @@ impl<'a> Convert<'a> {
 
     pub fn range(&mut self, span: Span) -> Range {
         let range = self.ranges.range(span);
-        Range::new(Position::new(range.start.line, range.start.character), Position::new(range.end.line, range.end.character))
+        Range::new(
+            Position::new(range.start.line, range.start.character),
+            Position::new(range.end.line, range.end.character),
+        )
     }
 
     /// The message shows the primary label and the help too: editors show only the
@@ -57,7 +66,10 @@ impl<'a> Convert<'a> {
             .iter()
             .filter_map(|label| {
                 let uri = self.uri(label.span.file)?;
-                Some(DiagnosticRelatedInformation { location: Location::new(uri, self.range(label.span)), message: label.message.clone() })
+                Some(DiagnosticRelatedInformation {
+                    location: Location::new(uri, self.range(label.span)),
+                    message: label.message.clone(),
+                })
             })
             .collect();
         lsp_types::Diagnostic {
@@ -78,7 +90,12 @@ impl<'a> Convert<'a> {
 
     /// Diagnostics grouped by the file of their primary label. A diagnostic whose
     /// file has no URI (a path that is not UTF-8) goes to `fallback` at its start.
-    pub fn by_uri(&mut self, diagnostics: &[Diagnostic], links: &Links, fallback: &Uri) -> BTreeMap<Uri, Vec<lsp_types::Diagnostic>> {
+    pub fn by_uri(
+        &mut self,
+        diagnostics: &[Diagnostic],
+        links: &Links,
+        fallback: &Uri,
+    ) -> BTreeMap<Uri, Vec<lsp_types::Diagnostic>> {
         let mut out: BTreeMap<Uri, Vec<lsp_types::Diagnostic>> = BTreeMap::new();
         for d in diagnostics {
             let mut converted = self.diagnostic(d, links);
@@ -114,19 +131,39 @@ mod tests {
         let file = files.add("quickback/quickback.config.ts", text);
         let id = text.find("\"x\"").expect("literal") as u32;
         let emoji = text.find('"').expect("literal") as u32;
-        let d = Diagnostic::new(Code::KvInvalidNamespaceId, "bad id", Span::new(file, id, id + 3), "not 32 hex characters")
-            .with_label(Span::new(file, emoji, emoji + 6), "the emoji")
-            .with_help("use the id wrangler prints");
+        let d = Diagnostic::new(
+            Code::KvInvalidNamespaceId,
+            "bad id",
+            Span::new(file, id, id + 3),
+            "not 32 hex characters",
+        )
+        .with_label(Span::new(file, emoji, emoji + 6), "the emoji")
+        .with_help("use the id wrangler prints");
         let documents = Documents::default();
         let mut convert = Convert::new(&files, Path::new("/p"), &documents);
         let converted = convert.diagnostic(&d, &Links::default());
-        assert_eq!(converted.range, Range::new(Position::new(1, 11), Position::new(1, 14)));
-        assert_eq!(converted.message, "bad id\nnot 32 hex characters\nhelp: use the id wrangler prints");
+        assert_eq!(
+            converted.range,
+            Range::new(Position::new(1, 11), Position::new(1, 14))
+        );
+        assert_eq!(
+            converted.message,
+            "bad id\nnot 32 hex characters\nhelp: use the id wrangler prints"
+        );
         let related = converted.related_information.expect("one secondary label");
-        assert_eq!(related[0].location.uri.as_str(), "file:///p/quickback/quickback.config.ts");
+        assert_eq!(
+            related[0].location.uri.as_str(),
+            "file:///p/quickback/quickback.config.ts"
+        );
         // `"😀"` is 4 UTF-16 units (two of them the emoji) and 6 bytes.
-        assert_eq!(related[0].location.range, Range::new(Position::new(0, 10), Position::new(0, 14)));
-        assert_eq!(converted.code, Some(NumberOrString::String("kv::invalid-namespace-id".into())));
+        assert_eq!(
+            related[0].location.range,
+            Range::new(Position::new(0, 10), Position::new(0, 14))
+        );
+        assert_eq!(
+            converted.code,
+            Some(NumberOrString::String("kv::invalid-namespace-id".into()))
+        );
     }
 
     #[test]

@@ -26,15 +26,28 @@ pub struct Documents {
 impl Documents {
     pub fn open(&mut self, uri: Uri, version: i32, text: String) -> &Document {
         let path = uri::to_path(&uri);
-        let document = Document { uri: uri.clone(), path, version, text };
+        let document = Document {
+            uri: uri.clone(),
+            path,
+            version,
+            text,
+        };
         self.open.insert(uri.clone(), document);
         &self.open[&uri]
     }
 
     /// Applies edits in order, as the protocol says (each range refers to the
     /// text after the previous edit). `Err` names a document that is not open.
-    pub fn change(&mut self, uri: &Uri, version: i32, changes: Vec<TextDocumentContentChangeEvent>) -> Result<&Document, String> {
-        let document = self.open.get_mut(uri).ok_or_else(|| format!("{} is not open", uri.as_str()))?;
+    pub fn change(
+        &mut self,
+        uri: &Uri,
+        version: i32,
+        changes: Vec<TextDocumentContentChangeEvent>,
+    ) -> Result<&Document, String> {
+        let document = self
+            .open
+            .get_mut(uri)
+            .ok_or_else(|| format!("{} is not open", uri.as_str()))?;
         for change in changes {
             apply(&mut document.text, change);
         }
@@ -81,7 +94,10 @@ mod tests {
 
     fn edit(start: (u32, u32), end: (u32, u32), text: &str) -> TextDocumentContentChangeEvent {
         TextDocumentContentChangeEvent {
-            range: Some(Range::new(Position::new(start.0, start.1), Position::new(end.0, end.1))),
+            range: Some(Range::new(
+                Position::new(start.0, start.1),
+                Position::new(end.0, end.1),
+            )),
             range_length: None,
             text: text.to_string(),
         }
@@ -116,7 +132,11 @@ mod tests {
         let mut text = String::from("ab\ncd");
         apply(&mut text, edit((0, 99), (7, 0), "!"));
         assert_eq!(text, "ab!");
-        let full = TextDocumentContentChangeEvent { range: None, range_length: None, text: "new".into() };
+        let full = TextDocumentContentChangeEvent {
+            range: None,
+            range_length: None,
+            text: "new".into(),
+        };
         apply(&mut text, full);
         assert_eq!(text, "new");
     }

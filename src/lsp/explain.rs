@@ -33,10 +33,15 @@ impl Links {
     pub fn new(configured: Option<String>) -> Links {
         let built_with = || {
             let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(DOC_PATH);
-            let uri = path.is_file().then(|| super::uri::from_path(&path)).flatten()?;
+            let uri = path
+                .is_file()
+                .then(|| super::uri::from_path(&path))
+                .flatten()?;
             Some(uri.as_str().to_string())
         };
-        Links { base: configured.filter(|b| !b.is_empty()).or_else(built_with) }
+        Links {
+            base: configured.filter(|b| !b.is_empty()).or_else(built_with),
+        }
     }
 
     pub fn href(&self, code: Code) -> Option<Uri> {
@@ -56,10 +61,22 @@ pub fn reference() -> String {
          | code | severity |\n|---|---|\n",
     );
     for &code in Code::ALL {
-        let _ = writeln!(out, "| [`{}`](#{}) | {} |", code.as_str(), anchor(code), code.severity().as_str());
+        let _ = writeln!(
+            out,
+            "| [`{}`](#{}) | {} |",
+            code.as_str(),
+            anchor(code),
+            code.severity().as_str()
+        );
     }
     for &code in Code::ALL {
-        let _ = write!(out, "\n<a id=\"{}\"></a>\n\n## `{}`\n\nSeverity: **{}**\n\n", anchor(code), code.as_str(), code.severity().as_str());
+        let _ = write!(
+            out,
+            "\n<a id=\"{}\"></a>\n\n## `{}`\n\nSeverity: **{}**\n\n",
+            anchor(code),
+            code.as_str(),
+            code.severity().as_str()
+        );
         out.push_str(&markdown(code.explanation()));
     }
     out
@@ -109,13 +126,21 @@ mod tests {
     #[test]
     fn a_configured_base_wins_and_gets_the_anchor() {
         let links = Links::new(Some("https://example.com/diagnostics.md#old".into()));
-        let href = links.href(Code::KvConflictingNamespaceIds).expect("a valid URL");
-        assert_eq!(href.as_str(), "https://example.com/diagnostics.md#kv-conflicting-namespace-ids");
+        let href = links
+            .href(Code::KvConflictingNamespaceIds)
+            .expect("a valid URL");
+        assert_eq!(
+            href.as_str(),
+            "https://example.com/diagnostics.md#kv-conflicting-namespace-ids"
+        );
     }
 
     #[test]
     fn indented_examples_become_code_blocks() {
         let text = markdown("Accepted forms:\n    a()\n    b()\noptionally more.");
-        assert_eq!(text, "Accepted forms:\n\n```ts\na()\nb()\n```\n\noptionally more.\n");
+        assert_eq!(
+            text,
+            "Accepted forms:\n\n```ts\na()\nb()\n```\n\noptionally more.\n"
+        );
     }
 }

@@ -18,14 +18,36 @@ pub fn hover_targets(model: &KvModel, desired: &Desired, files: &Files) -> Vec<(
     // Each span's headings, and the summary of the binding it belongs to.
     let mut headings: BTreeMap<Span, (Vec<String>, String)> = BTreeMap::new();
     for binding in &model.bindings {
-        let summary = summary(binding, desired, model.session.as_ref().filter(|s| s.binding.value == binding.name.value), &lines);
+        let summary = summary(
+            binding,
+            desired,
+            model
+                .session
+                .as_ref()
+                .filter(|s| s.binding.value == binding.name.value),
+            &lines,
+        );
         let mut add = |span: Span, heading: String| {
-            headings.entry(span).or_insert_with(|| (Vec::new(), summary.clone())).0.push(heading);
+            headings
+                .entry(span)
+                .or_insert_with(|| (Vec::new(), summary.clone()))
+                .0
+                .push(heading);
         };
-        add(binding.declared_at, format!("Declares KV binding {}", code(&binding.name.value)));
+        add(
+            binding.declared_at,
+            format!("Declares KV binding {}", code(&binding.name.value)),
+        );
         if let Some(origin) = &binding.name.origin {
             for span in origin_spans(origin, files) {
-                add(span, format!("{} names the KV binding {}", code(&origin.path), code(&binding.name.value)));
+                add(
+                    span,
+                    format!(
+                        "{} names the KV binding {}",
+                        code(&origin.path),
+                        code(&binding.name.value)
+                    ),
+                );
             }
         }
         for (i, source) in binding.id_sources.iter().enumerate() {
@@ -36,15 +58,35 @@ pub fn hover_targets(model: &KvModel, desired: &Desired, files: &Files) -> Vec<(
         }
         if let Some(preview) = &binding.preview_id {
             for span in origin_spans(&preview.origin, files) {
-                add(span, format!("{} gives the preview namespace {} (what `wrangler dev` uses)", code(&preview.origin.path), code(&preview.value)));
+                add(
+                    span,
+                    format!(
+                        "{} gives the preview namespace {} (what `wrangler dev` uses)",
+                        code(&preview.origin.path),
+                        code(&preview.value)
+                    ),
+                );
             }
         }
         for environment in &binding.environments {
             let name = code(&environment.name.value);
-            add(environment.name.origin.value_span, format!("Environment {name} of KV binding {}", code(&binding.name.value)));
+            add(
+                environment.name.origin.value_span,
+                format!(
+                    "Environment {name} of KV binding {}",
+                    code(&binding.name.value)
+                ),
+            );
             for id in environment.id.iter().chain(&environment.preview_id) {
                 for span in origin_spans(&id.origin, files) {
-                    add(span, format!("{} gives {} for environment {name}", code(&id.origin.path), code(&id.value)));
+                    add(
+                        span,
+                        format!(
+                            "{} gives {} for environment {name}",
+                            code(&id.origin.path),
+                            code(&id.value)
+                        ),
+                    );
                 }
             }
         }
@@ -53,15 +95,26 @@ pub fn hover_targets(model: &KvModel, desired: &Desired, files: &Files) -> Vec<(
         let owner = model.binding(&session.binding.value).unwrap_or(primary);
         let summary = summary(owner, desired, Some(session), &lines);
         for span in session_spans(session, files) {
-            headings.entry(span).or_insert_with(|| (Vec::new(), summary.clone())).0.push("Session storage".to_string());
+            headings
+                .entry(span)
+                .or_insert_with(|| (Vec::new(), summary.clone()))
+                .0
+                .push("Session storage".to_string());
         }
     }
-    headings.into_iter().map(|(span, (h, summary))| (span, format!("{}\n\n---\n\n{summary}", h.join("\n\n")))).collect()
+    headings
+        .into_iter()
+        .map(|(span, (h, summary))| (span, format!("{}\n\n---\n\n{summary}", h.join("\n\n"))))
+        .collect()
 }
 
 /// The innermost target around a byte offset of `file` (the offset right after a
 /// target still counts: that is where the cursor is after typing it).
-pub fn hover_at(targets: Vec<(Span, String)>, file: crate::span::FileId, offset: u32) -> Option<(Span, String)> {
+pub fn hover_at(
+    targets: Vec<(Span, String)>,
+    file: crate::span::FileId,
+    offset: u32,
+) -> Option<(Span, String)> {
     targets
         .into_iter()
         .filter(|(span, _)| span.file == file && span.start <= offset && offset <= span.end)
@@ -72,17 +125,31 @@ fn id_heading(binding: &Binding, index: usize, source: &Resolved<String>) -> Str
     let path = code(&source.origin.path);
     let value = code(&source.value);
     match binding.id_sources.first() {
-        Some(winner) if index > 0 && winner.value == source.value => format!("{path} gives the same id as {}", code(&winner.origin.path)),
-        Some(winner) if index > 0 => format!("{path} gives {value}, **which conflicts** with {} (the winner)", code(&winner.origin.path)),
-        _ => format!("{path} gives {value}: **this location wins** (it comes first in resolution order)"),
+        Some(winner) if index > 0 && winner.value == source.value => {
+            format!("{path} gives the same id as {}", code(&winner.origin.path))
+        }
+        Some(winner) if index > 0 => format!(
+            "{path} gives {value}, **which conflicts** with {} (the winner)",
+            code(&winner.origin.path)
+        ),
+        _ => format!(
+            "{path} gives {value}: **this location wins** (it comes first in resolution order)"
+        ),
     }
 }
 
-fn summary(binding: &Binding, desired: &Desired, session: Option<&Session>, lines: &Lines) -> String {
+fn summary(
+    binding: &Binding,
+    desired: &Desired,
+    session: Option<&Session>,
+    lines: &Lines,
+) -> String {
     let mut out = format!("**KV binding {}**", code(&binding.name.value));
     match &binding.id {
         Some(id) => out.push_str(&format!(" → namespace {}\n\n", code(&id.value))),
-        None if binding.id_failed => out.push_str(" → no namespace id: a location could not be evaluated (see the diagnostics)\n\n"),
+        None if binding.id_failed => out.push_str(
+            " → no namespace id: a location could not be evaluated (see the diagnostics)\n\n",
+        ),
         None => out.push_str(" → no namespace id: `wrangler deploy` creates the namespace\n\n"),
     }
     if !binding.id_sources.is_empty() {
@@ -90,16 +157,34 @@ fn summary(binding: &Binding, desired: &Desired, session: Option<&Session>, line
         for (i, source) in binding.id_sources.iter().enumerate() {
             let verdict = match i {
                 0 => "wins".to_string(),
-                _ if binding.id_sources.first().is_some_and(|w| w.value == source.value) => "same id".to_string(),
+                _ if binding
+                    .id_sources
+                    .first()
+                    .is_some_and(|w| w.value == source.value) =>
+                {
+                    "same id".to_string()
+                }
                 _ => format!("gives {}, conflicts", code(&source.value)),
             };
-            out.push_str(&format!("{}. {} ({}): {verdict}\n", i + 1, code(&source.origin.path), lines.describe(&source.origin)));
+            out.push_str(&format!(
+                "{}. {} ({}): {verdict}\n",
+                i + 1,
+                code(&source.origin.path),
+                lines.describe(&source.origin)
+            ));
         }
         out.push('\n');
     }
-    out.push_str(&format!("Binding name: {}\n", setting(&binding.name, lines, |v| code(v))));
+    out.push_str(&format!(
+        "Binding name: {}\n",
+        setting(&binding.name, lines, |v| code(v))
+    ));
     if let Some(preview) = &binding.preview_id {
-        out.push_str(&format!("\nPreview namespace {} ({})\n", code(&preview.value), lines.describe(&preview.origin)));
+        out.push_str(&format!(
+            "\nPreview namespace {} ({})\n",
+            code(&preview.value),
+            lines.describe(&preview.origin)
+        ));
     }
     if binding.remote {
         out.push_str("\n`remote = true`: `wrangler dev` uses the deployed namespace\n");
@@ -109,11 +194,18 @@ fn summary(binding: &Binding, desired: &Desired, session: Option<&Session>, line
         .iter()
         .filter_map(|(name, entries)| {
             let entry = entries.iter().find(|e| e.binding == binding.name.value)?;
-            let id = entry.id.as_deref().map_or("no id (created on deploy)".to_string(), code);
-            Some(match binding.environment(name).and_then(|e| e.id.as_ref()) {
-                Some(own) => format!("- {}: {id} ({})", code(name), lines.describe(&own.origin)),
-                None => format!("- {}: {id}, the top-level namespace (shared)", code(name)),
-            })
+            let id = entry
+                .id
+                .as_deref()
+                .map_or("no id (created on deploy)".to_string(), code);
+            Some(
+                match binding.environment(name).and_then(|e| e.id.as_ref()) {
+                    Some(own) => {
+                        format!("- {}: {id} ({})", code(name), lines.describe(&own.origin))
+                    }
+                    None => format!("- {}: {id}, the top-level namespace (shared)", code(name)),
+                },
+            )
         })
         .collect();
     if !environments.is_empty() {
@@ -134,15 +226,26 @@ fn summary(binding: &Binding, desired: &Desired, session: Option<&Session>, line
 
 fn setting<T>(setting: &Setting<T>, lines: &Lines, show: impl Fn(&T) -> String) -> String {
     match &setting.origin {
-        Some(origin) => format!("{} (from {}, {})", show(&setting.value), code(&origin.path), lines.describe(origin)),
+        Some(origin) => format!(
+            "{} (from {}, {})",
+            show(&setting.value),
+            code(&origin.path),
+            lines.describe(origin)
+        ),
         None => format!("{} (default)", show(&setting.value)),
     }
 }
 
 fn seconds(value: u64) -> String {
-    let unit = [(86_400, "day"), (3_600, "hour"), (60, "minute")].into_iter().find(|(n, _)| value >= *n && value.is_multiple_of(*n));
+    let unit = [(86_400, "day"), (3_600, "hour"), (60, "minute")]
+        .into_iter()
+        .find(|(n, _)| value >= *n && value.is_multiple_of(*n));
     match unit {
-        Some((n, name)) => format!("{value} s ({} {name}{})", value / n, if value / n == 1 { "" } else { "s" }),
+        Some((n, name)) => format!(
+            "{value} s ({} {name}{})",
+            value / n,
+            if value / n == 1 { "" } else { "s" }
+        ),
         None => format!("{value} s"),
     }
 }
@@ -163,14 +266,19 @@ impl Lines<'_> {
         let mut out = format!("line {}", self.line(origin.use_span));
         let value_line = self.line(origin.value_span);
         if origin.value_span.file != origin.use_span.file {
-            out.push_str(&format!(", value in {} line {value_line}", self.files.path(origin.value_span.file)));
+            out.push_str(&format!(
+                ", value in {} line {value_line}",
+                self.files.path(origin.value_span.file)
+            ));
         } else if value_line != self.line(origin.use_span) {
             out.push_str(&format!(", value on line {value_line}"));
         }
         match &origin.via {
             Via::Literal => {}
             Via::EnvVar(name) => out.push_str(&format!(", from `process.env.{name}`")),
-            Via::EnvFallback(name) => out.push_str(&format!(", the fallback: `{name}` is unset or empty")),
+            Via::EnvFallback(name) => {
+                out.push_str(&format!(", the fallback: `{name}` is unset or empty"))
+            }
         }
         out
     }
@@ -179,7 +287,11 @@ impl Lines<'_> {
 /// Where hovering shows an origin: the expression with its property key
 /// (`kvId: IDS.kv`), and the literal it evaluated to when that is elsewhere.
 fn origin_spans(origin: &Origin, files: &Files) -> Vec<Span> {
-    let mut spans = vec![with_key(origin.use_span, files.text(origin.use_span.file), false)];
+    let mut spans = vec![with_key(
+        origin.use_span,
+        files.text(origin.use_span.file),
+        false,
+    )];
     if origin.value_span != origin.use_span {
         spans.push(origin.value_span);
     }
@@ -188,27 +300,56 @@ fn origin_spans(origin: &Origin, files: &Files) -> Vec<Span> {
 
 /// The session block: from its `session:` key over every option the compiler read.
 fn session_spans(session: &Session, files: &Files) -> Vec<Span> {
-    let options = [&session.binding.origin, &session.key_prefix.origin, &session.expires_in.origin, &session.update_age.origin];
-    let mut spans: Vec<Span> = options.into_iter().flatten().map(|o| with_key(o.use_span, files.text(o.use_span.file), false)).collect();
-    spans.extend(session.storage_span.map(|s| with_key(s, files.text(s.file), false)));
-    let Some(first) = spans.first().copied() else { return spans };
+    let options = [
+        &session.binding.origin,
+        &session.key_prefix.origin,
+        &session.expires_in.origin,
+        &session.update_age.origin,
+    ];
+    let mut spans: Vec<Span> = options
+        .into_iter()
+        .flatten()
+        .map(|o| with_key(o.use_span, files.text(o.use_span.file), false))
+        .collect();
+    spans.extend(
+        session
+            .storage_span
+            .map(|s| with_key(s, files.text(s.file), false)),
+    );
+    let Some(first) = spans.first().copied() else {
+        return spans;
+    };
     let same_file = spans.iter().filter(|s| s.file == first.file);
-    let start = same_file.clone().map(|s| s.start).min().unwrap_or(first.start);
+    let start = same_file
+        .clone()
+        .map(|s| s.start)
+        .min()
+        .unwrap_or(first.start);
     let end = same_file.map(|s| s.end).max().unwrap_or(first.end);
-    spans.push(with_key(Span::new(first.file, start, end), files.text(first.file), true));
+    spans.push(with_key(
+        Span::new(first.file, start, end),
+        files.text(first.file),
+        true,
+    ));
     spans
 }
 
 /// Extends a value's span back over `key:` (or `key: {` when `in_object`) in front
 /// of it; unchanged when the text before is not a plain or quoted property key.
 fn with_key(span: Span, text: &str, in_object: bool) -> Span {
-    let Some(before) = text.get(..span.start as usize) else { return span };
+    let Some(before) = text.get(..span.start as usize) else {
+        return span;
+    };
     let mut rest = before.trim_end();
     if in_object {
-        let Some(inside) = rest.strip_suffix('{') else { return span };
+        let Some(inside) = rest.strip_suffix('{') else {
+            return span;
+        };
         rest = inside.trim_end();
     }
-    let Some(rest) = rest.strip_suffix(':') else { return span };
+    let Some(rest) = rest.strip_suffix(':') else {
+        return span;
+    };
     let rest = rest.trim_end();
     let key_start = match rest.chars().last() {
         Some(quote @ ('"' | '\'')) => rest[..rest.len() - 1].rfind(quote),
@@ -230,7 +371,11 @@ fn code(value: &str) -> String {
     let value = value.replace(['\n', '\r'], " ");
     let longest = value.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest + 1);
-    let pad = if value.starts_with('`') || value.ends_with('`') { " " } else { "" };
+    let pad = if value.starts_with('`') || value.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
     format!("{fence}{pad}{value}{pad}{fence}")
 }
 
@@ -254,33 +399,57 @@ export default defineConfig({
 
     fn hover(text: &str, needle: &str) -> String {
         let inputs = Inputs {
-            config: FileInput { path: "quickback.config.ts".into(), contents: Contents::Bytes(text.as_bytes().to_vec()) },
+            config: FileInput {
+                path: "quickback.config.ts".into(),
+                contents: Contents::Bytes(text.as_bytes().to_vec()),
+            },
             wrangler: Vec::new(),
             existing_outputs: Vec::new(),
             env: Default::default(),
         };
-        let options = Options { env_types_path: "src/env.d.ts".into(), session_adapter_path: "a.ts".into(), command: "c".into() };
+        let options = Options {
+            env_types_path: "src/env.d.ts".into(),
+            session_adapter_path: "a.ts".into(),
+            command: "c".into(),
+        };
         let c = compile(&inputs, &options);
         let file = c.config_file.expect("the config was read");
         let offset = text.find(needle).expect("needle in the config") as u32 + 1;
-        hover_at(hover_targets(&c.model, &c.desired, &c.files), file, offset).map(|(_, markdown)| markdown).unwrap_or_default()
+        hover_at(hover_targets(&c.model, &c.desired, &c.files), file, offset)
+            .map(|(_, markdown)| markdown)
+            .unwrap_or_default()
     }
 
     #[test]
     fn hovering_a_key_shows_its_verdict_and_every_location_with_lines() {
         let markdown = hover(CONFIG, "kvNamespaceId");
         assert!(markdown.starts_with("`providers.database.kvNamespaceId` gives `9a8b7c6d5e4f40312a1b2c3d4e5f6a7b`, **which conflicts**"), "{markdown}");
-        assert!(markdown.contains("**KV binding `SESSIONS`** → namespace `0f2ac74b498b48028cb68387c421e279`"), "{markdown}");
-        assert!(markdown.contains("1. `providers.storage.namespaceId` (line 9): wins"), "{markdown}");
+        assert!(
+            markdown.contains(
+                "**KV binding `SESSIONS`** → namespace `0f2ac74b498b48028cb68387c421e279`"
+            ),
+            "{markdown}"
+        );
+        assert!(
+            markdown.contains("1. `providers.storage.namespaceId` (line 9): wins"),
+            "{markdown}"
+        );
         assert!(markdown.contains("2. `providers.auth.kvId` (line 8, value on line 3, the fallback: `QK_HOVER_UNSET` is unset or empty): same id"), "{markdown}");
         assert!(markdown.contains("3. `providers.database.kvNamespaceId` (line 7): gives `9a8b7c6d5e4f40312a1b2c3d4e5f6a7b`, conflicts"), "{markdown}");
-        assert!(markdown.contains("Binding name: `SESSIONS` (from `providers.storage.binding`, line 9)"), "{markdown}");
+        assert!(
+            markdown
+                .contains("Binding name: `SESSIONS` (from `providers.storage.binding`, line 9)"),
+            "{markdown}"
+        );
     }
 
     #[test]
     fn hovering_the_winner_the_binding_and_the_session_block() {
         assert!(hover(CONFIG, "namespaceId").starts_with("`providers.storage.namespaceId` gives `0f2ac74b498b48028cb68387c421e279`: **this location wins**"));
-        assert!(hover(CONFIG, "\"SESSIONS\"").starts_with("`providers.storage.binding` names the KV binding `SESSIONS`"));
+        assert!(
+            hover(CONFIG, "\"SESSIONS\"")
+                .starts_with("`providers.storage.binding` names the KV binding `SESSIONS`")
+        );
         let session = hover(CONFIG, "session:");
         assert!(session.starts_with("Session storage"), "{session}");
         assert!(session.contains("Sessions, stored in KV:\n- binding `SESSIONS` (default)\n- key prefix `\"session:\"` (default)\n"), "{session}");
@@ -305,12 +474,27 @@ export default defineConfig({
 "#;
         let staging = hover(config, "\"5b3f");
         assert!(staging.starts_with("`providers.storage.environments.staging.namespaceId` gives `5b3f0e2d8c1a4f6e9d7b2a0c4e6f8a1b` for environment `staging`"), "{staging}");
-        assert!(staging.contains("**KV binding `KV`**") && staging.contains("- `staging`: `5b3f0e2d8c1a4f6e9d7b2a0c4e6f8a1b` (line 7)"), "{staging}");
-        assert!(staging.contains("Preview namespace `1e4b7c0a9d2f4e8b8c6a5d3f2e1b0a9c` (line 6)"), "{staging}");
+        assert!(
+            staging.contains("**KV binding `KV`**")
+                && staging.contains("- `staging`: `5b3f0e2d8c1a4f6e9d7b2a0c4e6f8a1b` (line 7)"),
+            "{staging}"
+        );
+        assert!(
+            staging.contains("Preview namespace `1e4b7c0a9d2f4e8b8c6a5d3f2e1b0a9c` (line 6)"),
+            "{staging}"
+        );
         // The other binding has its own summary; staging shares its top-level id.
         let cache = hover(config, "\"8e6c");
-        assert!(cache.contains("**KV binding `CACHE`** → namespace `8e6c3b5a1f4d4c9b0a2e5d7f9b1c4e6a`"), "{cache}");
-        assert!(cache.contains("- `staging`: `8e6c3b5a1f4d4c9b0a2e5d7f9b1c4e6a`, the top-level namespace (shared)"), "{cache}");
+        assert!(
+            cache.contains("**KV binding `CACHE`** → namespace `8e6c3b5a1f4d4c9b0a2e5d7f9b1c4e6a`"),
+            "{cache}"
+        );
+        assert!(
+            cache.contains(
+                "- `staging`: `8e6c3b5a1f4d4c9b0a2e5d7f9b1c4e6a`, the top-level namespace (shared)"
+            ),
+            "{cache}"
+        );
     }
 
     #[test]
@@ -326,8 +510,14 @@ export default defineConfig({
             let at = text.find(needle).expect("needle") as u32;
             Span::new(crate::span::FileId(0), at, at + 1)
         };
-        assert_eq!(with_key(span("1"), text, false).start, text.find("'kv-id'").expect("key") as u32);
-        assert_eq!(with_key(span("2"), text, false).start, text.find("kvId").expect("key") as u32);
+        assert_eq!(
+            with_key(span("1"), text, false).start,
+            text.find("'kv-id'").expect("key") as u32
+        );
+        assert_eq!(
+            with_key(span("2"), text, false).start,
+            text.find("kvId").expect("key") as u32
+        );
         assert_eq!(with_key(span("3"), text, false), span("3"));
     }
 

@@ -28,7 +28,8 @@ pub fn is_config(path: &Path) -> bool {
 }
 
 fn is_wrangler(path: &Path) -> bool {
-    path.file_name().is_some_and(|n| WRANGLER_FILES.iter().any(|w| n == *w))
+    path.file_name()
+        .is_some_and(|n| WRANGLER_FILES.iter().any(|w| n == *w))
 }
 
 /// The configs to analyse, with their roots: every open config, and for an open
@@ -43,11 +44,19 @@ pub fn live_configs(documents: &Documents) -> BTreeMap<PathBuf, PathBuf> {
         }
     }
     let roots: BTreeSet<PathBuf> = configs.values().cloned().collect();
-    for dir in paths.iter().filter(|p| is_wrangler(p)).filter_map(|p| p.parent()) {
+    for dir in paths
+        .iter()
+        .filter(|p| is_wrangler(p))
+        .filter_map(|p| p.parent())
+    {
         if roots.contains(dir) {
             continue;
         }
-        if let Some(config) = fs::CONFIG_CANDIDATES.iter().map(|c| dir.join(c)).find(|c| c.is_file()) {
+        if let Some(config) = fs::CONFIG_CANDIDATES
+            .iter()
+            .map(|c| dir.join(c))
+            .find(|c| c.is_file())
+        {
             configs.insert(config, dir.to_path_buf());
         }
     }
@@ -58,14 +67,30 @@ pub fn live_configs(documents: &Documents) -> BTreeMap<PathBuf, PathBuf> {
 /// the config itself, a wrangler file, or an output (the compiler refuses to
 /// overwrite outputs it did not generate). Edits elsewhere cost nothing.
 pub fn affects(config: &Path, root: &Path, path: &Path) -> bool {
-    path == config || WRANGLER_FILES.iter().chain(&[ENV_TYPES_PATH, SESSION_ADAPTER_PATH]).any(|f| root.join(f) == path)
+    path == config
+        || WRANGLER_FILES
+            .iter()
+            .chain(&[ENV_TYPES_PATH, SESSION_ADAPTER_PATH])
+            .any(|f| root.join(f) == path)
 }
 
 /// What the CLI would read for this config, with open documents' text instead of the disk's.
-pub fn inputs(config: &Path, root: &Path, documents: &Documents, env: &BTreeMap<String, String>) -> Inputs {
-    let paths = ProjectPaths { root, config: Some(config), env_types: ENV_TYPES_PATH, session_adapter: SESSION_ADAPTER_PATH };
+pub fn inputs(
+    config: &Path,
+    root: &Path,
+    documents: &Documents,
+    env: &BTreeMap<String, String>,
+) -> Inputs {
+    let paths = ProjectPaths {
+        root,
+        config: Some(config),
+        env_types: ENV_TYPES_PATH,
+        session_adapter: SESSION_ADAPTER_PATH,
+    };
     let (mut inputs, _) = fs::read_inputs(&paths, env.clone());
-    let files = std::iter::once(&mut inputs.config).chain(&mut inputs.wrangler).chain(&mut inputs.existing_outputs);
+    let files = std::iter::once(&mut inputs.config)
+        .chain(&mut inputs.wrangler)
+        .chain(&mut inputs.existing_outputs);
     for file in files {
         if let Some(document) = documents.by_path(&root.join(&file.path)) {
             file.contents = Contents::Bytes(document.text.clone().into_bytes());
@@ -88,18 +113,39 @@ mod tests {
 
     #[test]
     fn the_root_skips_a_quickback_directory() {
-        assert_eq!(root_of_config(Path::new("/p/quickback/quickback.config.ts")), Some(PathBuf::from("/p")));
-        assert_eq!(root_of_config(Path::new("/p/quickback.config.ts")), Some(PathBuf::from("/p")));
-        assert_eq!(root_of_config(Path::new("/p/app/quickback.config.ts")), Some(PathBuf::from("/p/app")));
+        assert_eq!(
+            root_of_config(Path::new("/p/quickback/quickback.config.ts")),
+            Some(PathBuf::from("/p"))
+        );
+        assert_eq!(
+            root_of_config(Path::new("/p/quickback.config.ts")),
+            Some(PathBuf::from("/p"))
+        );
+        assert_eq!(
+            root_of_config(Path::new("/p/app/quickback.config.ts")),
+            Some(PathBuf::from("/p/app"))
+        );
     }
 
     #[test]
     fn only_inputs_affect_a_compile() {
-        let (config, root) = (Path::new("/p/quickback/quickback.config.ts"), Path::new("/p"));
-        for input in ["/p/quickback/quickback.config.ts", "/p/wrangler.toml", "/p/wrangler.jsonc", "/p/src/env.d.ts"] {
+        let (config, root) = (
+            Path::new("/p/quickback/quickback.config.ts"),
+            Path::new("/p"),
+        );
+        for input in [
+            "/p/quickback/quickback.config.ts",
+            "/p/wrangler.toml",
+            "/p/wrangler.jsonc",
+            "/p/src/env.d.ts",
+        ] {
             assert!(affects(config, root, Path::new(input)), "{input}");
         }
-        for other in ["/p/src/index.ts", "/p/quickback.config.ts", "/q/wrangler.toml"] {
+        for other in [
+            "/p/src/index.ts",
+            "/p/quickback.config.ts",
+            "/q/wrangler.toml",
+        ] {
             assert!(!affects(config, root, Path::new(other)), "{other}");
         }
     }

@@ -23,15 +23,16 @@ use std::sync::mpsc::Receiver;
 
 use lsp_server::{ErrorCode, Message, Notification, Request, Response, ResponseError};
 use lsp_types::notification::{
-    DidChangeTextDocument, DidChangeWatchedFiles, DidCloseTextDocument, DidOpenTextDocument, DidSaveTextDocument,
-    Notification as _, PublishDiagnostics,
+    DidChangeTextDocument, DidChangeWatchedFiles, DidCloseTextDocument, DidOpenTextDocument,
+    DidSaveTextDocument, Notification as _, PublishDiagnostics,
 };
 use lsp_types::request::{CodeActionRequest, HoverRequest, Request as _};
 use lsp_types::{
-    CodeActionKind, CodeActionOptions, CodeActionParams, CodeActionProviderCapability, Hover, HoverContents, HoverParams,
-    HoverProviderCapability, InitializeParams, InitializeResult, MarkupContent, MarkupKind, PositionEncodingKind,
-    PublishDiagnosticsParams, ServerCapabilities, ServerInfo, TextDocumentSyncCapability, TextDocumentSyncKind,
-    TextDocumentSyncOptions, TextDocumentSyncSaveOptions, Uri,
+    CodeActionKind, CodeActionOptions, CodeActionParams, CodeActionProviderCapability, Hover,
+    HoverContents, HoverParams, HoverProviderCapability, InitializeParams, InitializeResult,
+    MarkupContent, MarkupKind, PositionEncodingKind, PublishDiagnosticsParams, ServerCapabilities,
+    ServerInfo, TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions,
+    TextDocumentSyncSaveOptions, Uri,
 };
 use serde::de::DeserializeOwned;
 
@@ -59,7 +60,11 @@ pub fn serve(incoming: Receiver<Incoming>, out: impl Write, env: BTreeMap<String
         }
     }
     // The client closed the input without `exit`.
-    if server.state == State::ShutDown { 0 } else { 1 }
+    if server.state == State::ShutDown {
+        0
+    } else {
+        1
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -123,10 +128,16 @@ impl<W: Write> Server<W> {
 
     fn handle(&mut self, incoming: Incoming) -> io::Result<Flow> {
         match incoming {
-            Incoming::Malformed { code, message } => transport::write_malformed(&mut self.out, code, &message)?,
+            Incoming::Malformed { code, message } => {
+                transport::write_malformed(&mut self.out, code, &message)?
+            }
             Incoming::Message(Message::Request(request)) => self.request(request)?,
             Incoming::Message(Message::Notification(n)) if n.method == "exit" => {
-                return Ok(Flow::Exit(if self.state == State::ShutDown { 0 } else { 1 }));
+                return Ok(Flow::Exit(if self.state == State::ShutDown {
+                    0
+                } else {
+                    1
+                }));
             }
             Incoming::Message(Message::Notification(n)) => self.notification(n),
             // The server sends no requests, so there is nothing to match a response to.
@@ -139,9 +150,18 @@ impl<W: Write> Server<W> {
         let id = request.id.clone();
         let reply = match (self.state, request.method.as_str()) {
             (State::Uninitialized, "initialize") => self.initialize(request),
-            (State::Uninitialized, _) => Err(error(ErrorCode::ServerNotInitialized, "the server has not been initialized".into())),
-            (State::ShutDown, _) => Err(error(ErrorCode::InvalidRequest, "the server is shutting down; only `exit` is accepted".into())),
-            (State::Running, "initialize") => Err(error(ErrorCode::InvalidRequest, "`initialize` was already received".into())),
+            (State::Uninitialized, _) => Err(error(
+                ErrorCode::ServerNotInitialized,
+                "the server has not been initialized".into(),
+            )),
+            (State::ShutDown, _) => Err(error(
+                ErrorCode::InvalidRequest,
+                "the server is shutting down; only `exit` is accepted".into(),
+            )),
+            (State::Running, "initialize") => Err(error(
+                ErrorCode::InvalidRequest,
+                "`initialize` was already received".into(),
+            )),
             (State::Running, "shutdown") => {
                 self.state = State::ShutDown;
                 Ok(serde_json::Value::Null)
@@ -151,27 +171,42 @@ impl<W: Write> Server<W> {
                 self.flush()?;
                 let method = request.method.clone();
                 guarded(|| self.dispatch(request)).unwrap_or_else(|panic| {
-                    Err(error(ErrorCode::InternalError, format!("quickback-kv failed on {method} (this is a bug): {panic}")))
+                    Err(error(
+                        ErrorCode::InternalError,
+                        format!("quickback-kv failed on {method} (this is a bug): {panic}"),
+                    ))
                 })
             }
         };
-        self.send(Response { id, response_result: reply })
+        self.send(Response {
+            id,
+            response_result: reply,
+        })
     }
 
     fn dispatch(&mut self, request: Request) -> Reply {
         match request.method.as_str() {
             HoverRequest::METHOD => to_value(self.hover(params(request)?)),
             CodeActionRequest::METHOD => to_value(self.code_actions(params(request)?)),
-            method => Err(error(ErrorCode::MethodNotFound, format!("unknown request {method}"))),
+            method => Err(error(
+                ErrorCode::MethodNotFound,
+                format!("unknown request {method}"),
+            )),
         }
     }
 
     fn initialize(&mut self, request: Request) -> Reply {
         let params: InitializeParams = params(request)?;
-        let docs_url = params.initialization_options.as_ref().and_then(|o| o.get("diagnosticsUrl")?.as_str().map(str::to_string));
+        let docs_url = params
+            .initialization_options
+            .as_ref()
+            .and_then(|o| o.get("diagnosticsUrl")?.as_str().map(str::to_string));
         self.links = Links::new(docs_url);
         self.state = State::Running;
-        to_value(InitializeResult { capabilities: capabilities(), server_info: Some(server_info()) })
+        to_value(InitializeResult {
+            capabilities: capabilities(),
+            server_info: Some(server_info()),
+        })
     }
 
     /// Notifications before `initialize` and after `shutdown` are dropped, as the protocol asks.
@@ -183,7 +218,9 @@ impl<W: Write> Server<W> {
         match guarded(|| self.document_event(n)) {
             Ok(Ok(())) => {}
             Ok(Err(message)) => eprintln!("quickback-kv lsp: ignoring {method}: {message}"),
-            Err(panic) => eprintln!("quickback-kv lsp: failed on {method} (this is a bug): {panic}"),
+            Err(panic) => {
+                eprintln!("quickback-kv lsp: failed on {method} (this is a bug): {panic}")
+            }
         }
     }
 
@@ -198,7 +235,11 @@ impl<W: Write> Server<W> {
             DidChangeTextDocument::METHOD => {
                 let p: lsp_types::DidChangeTextDocumentParams = notification_params(n)?;
                 let d = p.text_document;
-                let path = self.documents.change(&d.uri, d.version, p.content_changes)?.path.clone();
+                let path = self
+                    .documents
+                    .change(&d.uri, d.version, p.content_changes)?
+                    .path
+                    .clone();
                 self.dirty.extend(path);
             }
             DidSaveTextDocument::METHOD => {
@@ -212,7 +253,8 @@ impl<W: Write> Server<W> {
             }
             DidChangeWatchedFiles::METHOD => {
                 let p: lsp_types::DidChangeWatchedFilesParams = notification_params(n)?;
-                self.dirty.extend(p.changes.iter().filter_map(|c| uri::to_path(&c.uri)));
+                self.dirty
+                    .extend(p.changes.iter().filter_map(|c| uri::to_path(&c.uri)));
             }
             // `initialized`, `$/cancelRequest` (requests are answered before the next
             // message is read, so there is nothing to cancel), `$/setTrace`, settings.
@@ -228,21 +270,36 @@ impl<W: Write> Server<W> {
         }
         let dirty = std::mem::take(&mut self.dirty);
         let live = project::live_configs(&self.documents);
-        let gone: Vec<PathBuf> = self.analyses.keys().filter(|c| !live.contains_key(*c)).cloned().collect();
+        let gone: Vec<PathBuf> = self
+            .analyses
+            .keys()
+            .filter(|c| !live.contains_key(*c))
+            .cloned()
+            .collect();
         for config in gone {
-            for uri in self.analyses.remove(&config).map(|a| a.published).unwrap_or_default() {
+            for uri in self
+                .analyses
+                .remove(&config)
+                .map(|a| a.published)
+                .unwrap_or_default()
+            {
                 self.publish(uri, Vec::new())?;
             }
         }
         for (config, root) in live {
-            if !self.analyses.contains_key(&config) || dirty.iter().any(|p| project::affects(&config, &root, p)) {
+            if !self.analyses.contains_key(&config)
+                || dirty.iter().any(|p| project::affects(&config, &root, p))
+            {
                 match guarded(|| self.analyse(&config, &root)) {
                     Ok(publishes) => {
                         for (uri, diagnostics) in publishes {
                             self.publish(uri, diagnostics)?;
                         }
                     }
-                    Err(panic) => eprintln!("quickback-kv lsp: failed to check {} (this is a bug): {panic}", config.display()),
+                    Err(panic) => eprintln!(
+                        "quickback-kv lsp: failed to check {} (this is a bug): {panic}",
+                        config.display()
+                    ),
                 }
             }
         }
@@ -258,22 +315,50 @@ impl<W: Write> Server<W> {
             Some(document) => Some(document.uri.clone()),
             None => uri::from_path(config),
         };
-        let Some(config_uri) = config_uri else { return Vec::new() };
-        let mut by_uri = Convert::new(&compilation.files, root, &self.documents).by_uri(&compilation.diagnostics, &self.links, &config_uri);
+        let Some(config_uri) = config_uri else {
+            return Vec::new();
+        };
+        let mut by_uri = Convert::new(&compilation.files, root, &self.documents).by_uri(
+            &compilation.diagnostics,
+            &self.links,
+            &config_uri,
+        );
         // The config always gets a publish, so fixing its last problem clears the editor.
         by_uri.entry(config_uri).or_default();
-        let previous = self.analyses.remove(config).map(|a| a.published).unwrap_or_default();
-        let cleared: Vec<_> = previous.into_iter().filter(|uri| !by_uri.contains_key(uri)).map(|uri| (uri, Vec::new())).collect();
+        let previous = self
+            .analyses
+            .remove(config)
+            .map(|a| a.published)
+            .unwrap_or_default();
+        let cleared: Vec<_> = previous
+            .into_iter()
+            .filter(|uri| !by_uri.contains_key(uri))
+            .map(|uri| (uri, Vec::new()))
+            .collect();
         let published = by_uri.keys().cloned().collect();
         let publishes: Vec<_> = cleared.into_iter().chain(by_uri).collect();
-        self.analyses.insert(config.to_path_buf(), Analysis { root: root.to_path_buf(), compilation, published });
+        self.analyses.insert(
+            config.to_path_buf(),
+            Analysis {
+                root: root.to_path_buf(),
+                compilation,
+                published,
+            },
+        );
         publishes
     }
 
     fn publish(&mut self, uri: Uri, diagnostics: Vec<lsp_types::Diagnostic>) -> io::Result<()> {
         let version = self.documents.get(&uri).map(|d| d.version);
-        let params = PublishDiagnosticsParams { uri, diagnostics, version };
-        self.send(Notification::new(PublishDiagnostics::METHOD.to_string(), params))
+        let params = PublishDiagnosticsParams {
+            uri,
+            diagnostics,
+            version,
+        };
+        self.send(Notification::new(
+            PublishDiagnostics::METHOD.to_string(),
+            params,
+        ))
     }
 
     fn hover(&self, p: HoverParams) -> Option<Hover> {
@@ -284,9 +369,19 @@ impl<W: Write> Server<W> {
         let file = c.config_file?;
         let text = c.files.text(file);
         let offset = LineIndex::new(text).offset(text, position.line, position.character);
-        let (span, markdown) = hover::hover_at(hover::hover_targets(&c.model, &c.desired, &c.files), file, offset)?;
+        let (span, markdown) = hover::hover_at(
+            hover::hover_targets(&c.model, &c.desired, &c.files),
+            file,
+            offset,
+        )?;
         let range = Convert::new(&c.files, &analysis.root, &self.documents).range(span);
-        Some(Hover { contents: HoverContents::Markup(MarkupContent { kind: MarkupKind::Markdown, value: markdown }), range: Some(range) })
+        Some(Hover {
+            contents: HoverContents::Markup(MarkupContent {
+                kind: MarkupKind::Markdown,
+                value: markdown,
+            }),
+            range: Some(range),
+        })
     }
 
     /// Fixes from every analysis that published to this document (a config, or a wrangler file).
@@ -296,7 +391,13 @@ impl<W: Write> Server<W> {
         for analysis in self.analyses.values().filter(|a| a.published.contains(uri)) {
             let c = &analysis.compilation;
             let mut convert = Convert::new(&c.files, &analysis.root, &self.documents);
-            actions.extend(actions::quick_fixes(&c.diagnostics, &mut convert, &self.links, uri, p.range));
+            actions.extend(actions::quick_fixes(
+                &c.diagnostics,
+                &mut convert,
+                &self.links,
+                uri,
+                p.range,
+            ));
         }
         actions
     }
@@ -309,12 +410,14 @@ impl<W: Write> Server<W> {
 fn capabilities() -> ServerCapabilities {
     ServerCapabilities {
         position_encoding: Some(PositionEncodingKind::UTF16),
-        text_document_sync: Some(TextDocumentSyncCapability::Options(TextDocumentSyncOptions {
-            open_close: Some(true),
-            change: Some(TextDocumentSyncKind::INCREMENTAL),
-            save: Some(TextDocumentSyncSaveOptions::Supported(true)),
-            ..TextDocumentSyncOptions::default()
-        })),
+        text_document_sync: Some(TextDocumentSyncCapability::Options(
+            TextDocumentSyncOptions {
+                open_close: Some(true),
+                change: Some(TextDocumentSyncKind::INCREMENTAL),
+                save: Some(TextDocumentSyncSaveOptions::Supported(true)),
+                ..TextDocumentSyncOptions::default()
+            },
+        )),
         hover_provider: Some(HoverProviderCapability::Simple(true)),
         code_action_provider: Some(CodeActionProviderCapability::Options(CodeActionOptions {
             code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
@@ -325,16 +428,27 @@ fn capabilities() -> ServerCapabilities {
 }
 
 fn server_info() -> ServerInfo {
-    ServerInfo { name: "quickback-kv".to_string(), version: Some(env!("CARGO_PKG_VERSION").to_string()) }
+    ServerInfo {
+        name: "quickback-kv".to_string(),
+        version: Some(env!("CARGO_PKG_VERSION").to_string()),
+    }
 }
 
 fn error(code: ErrorCode, message: String) -> ResponseError {
-    ResponseError { code: code as i32, message, data: None }
+    ResponseError {
+        code: code as i32,
+        message,
+        data: None,
+    }
 }
 
 fn params<P: DeserializeOwned>(request: Request) -> Result<P, ResponseError> {
-    serde_json::from_value(request.params)
-        .map_err(|e| error(ErrorCode::InvalidParams, format!("invalid parameters for {}: {e}", request.method)))
+    serde_json::from_value(request.params).map_err(|e| {
+        error(
+            ErrorCode::InvalidParams,
+            format!("invalid parameters for {}: {e}", request.method),
+        )
+    })
 }
 
 fn notification_params<P: DeserializeOwned>(n: Notification) -> Result<P, String> {
@@ -342,7 +456,12 @@ fn notification_params<P: DeserializeOwned>(n: Notification) -> Result<P, String
 }
 
 fn to_value(result: impl serde::Serialize) -> Reply {
-    serde_json::to_value(result).map_err(|e| error(ErrorCode::InternalError, format!("cannot encode the result: {e}")))
+    serde_json::to_value(result).map_err(|e| {
+        error(
+            ErrorCode::InternalError,
+            format!("cannot encode the result: {e}"),
+        )
+    })
 }
 
 /// Runs `f`, turning a panic into its message.

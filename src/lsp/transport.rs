@@ -22,13 +22,18 @@ const MAX_HEADER_LINE: u64 = 8 * 1024;
 pub enum Incoming {
     Message(Message),
     /// A body that is not a JSON-RPC message; answered with this error (`id: null`).
-    Malformed { code: ErrorCode, message: String },
+    Malformed {
+        code: ErrorCode,
+        message: String,
+    },
 }
 
 /// Reads messages on a new thread until the input ends or its framing breaks (reported on stderr).
 pub fn spawn_reader(input: impl BufRead + Send + 'static) -> io::Result<Receiver<Incoming>> {
     let (sender, receiver) = std::sync::mpsc::channel();
-    std::thread::Builder::new().name("quickback-kv-lsp-reader".into()).spawn(move || read_all(input, &sender))?;
+    std::thread::Builder::new()
+        .name("quickback-kv-lsp-reader".into())
+        .spawn(move || read_all(input, &sender))?;
     Ok(receiver)
 }
 
@@ -52,21 +57,35 @@ fn read_all(mut input: impl BufRead, sender: &Sender<Incoming>) {
 /// One framed message; `Ok(None)` at the end of the input. `Err` when the stream
 /// cannot be followed any more (bad header, input ending inside a message).
 pub fn read(input: &mut impl BufRead) -> io::Result<Option<Incoming>> {
-    let Some(length) = read_headers(input)? else { return Ok(None) };
+    let Some(length) = read_headers(input)? else {
+        return Ok(None);
+    };
     if length > MAX_BODY_BYTES {
         io::copy(&mut input.take(length as u64), &mut io::sink())?;
-        let message = format!("message of {length} bytes is larger than the limit of {MAX_BODY_BYTES} bytes");
-        return Ok(Some(Incoming::Malformed { code: ErrorCode::InvalidRequest, message }));
+        let message =
+            format!("message of {length} bytes is larger than the limit of {MAX_BODY_BYTES} bytes");
+        return Ok(Some(Incoming::Malformed {
+            code: ErrorCode::InvalidRequest,
+            message,
+        }));
     }
     let mut body = vec![0; length];
     input.read_exact(&mut body)?;
     let value: serde_json::Value = match serde_json::from_slice(&body) {
         Ok(value) => value,
-        Err(e) => return Ok(Some(Incoming::Malformed { code: ErrorCode::ParseError, message: format!("invalid JSON: {e}") })),
+        Err(e) => {
+            return Ok(Some(Incoming::Malformed {
+                code: ErrorCode::ParseError,
+                message: format!("invalid JSON: {e}"),
+            }));
+        }
     };
     Ok(Some(match serde_json::from_value::<Message>(value) {
         Ok(message) => Incoming::Message(message),
-        Err(e) => Incoming::Malformed { code: ErrorCode::InvalidRequest, message: format!("not a JSON-RPC request, response or notification: {e}") },
+        Err(e) => Incoming::Malformed {
+            code: ErrorCode::InvalidRequest,
+            message: format!("not a JSON-RPC request, response or notification: {e}"),
+        },
     }))
 }
 
@@ -78,7 +97,11 @@ fn read_headers(input: &mut impl BufRead) -> io::Result<Option<usize>> {
         let mut line = String::new();
         let read = input.take(MAX_HEADER_LINE).read_line(&mut line)?;
         if read == 0 {
-            return if first { Ok(None) } else { Err(invalid("input ended inside a message header")) };
+            return if first {
+                Ok(None)
+            } else {
+                Err(invalid("input ended inside a message header"))
+            };
         }
         if !line.ends_with('\n') {
             return Err(invalid("header line too long"));
@@ -88,13 +111,21 @@ fn read_headers(input: &mut impl BufRead) -> io::Result<Option<usize>> {
         if line.is_empty() {
             break;
         }
-        let (name, value) = line.split_once(':').ok_or_else(|| invalid(&format!("malformed header {line:?}")))?;
+        let (name, value) = line
+            .split_once(':')
+            .ok_or_else(|| invalid(&format!("malformed header {line:?}")))?;
         if name.trim().eq_ignore_ascii_case("Content-Length") {
             let value = value.trim();
-            length = Some(value.parse::<usize>().map_err(|_| invalid(&format!("bad Content-Length {value:?}")))?);
+            length = Some(
+                value
+                    .parse::<usize>()
+                    .map_err(|_| invalid(&format!("bad Content-Length {value:?}")))?,
+            );
         }
     }
-    length.map(Some).ok_or_else(|| invalid("message without Content-Length header"))
+    length
+        .map(Some)
+        .ok_or_else(|| invalid("message without Content-Length header"))
 }
 
 fn invalid(message: &str) -> io::Error {
@@ -137,22 +168,58 @@ mod tests {
 
     #[test]
     fn a_bad_body_is_reported_and_the_next_message_still_read() {
-        let text = frame("{not json") + &frame(r#"{"jsonrpc":"2.0","id":1}"#) + &frame(r#"{"jsonrpc":"2.0","method":"exit"}"#);
+        let text = frame("{not json")
+            + &frame(r#"{"jsonrpc":"2.0","id":1}"#)
+            + &frame(r#"{"jsonrpc":"2.0","method":"exit"}"#);
         let results = read_all_from(&text);
-        assert!(matches!(&results[0], Ok(Some(Incoming::Malformed { code: ErrorCode::ParseError, .. }))), "{results:?}");
-        assert!(matches!(&results[1], Ok(Some(Incoming::Malformed { code: ErrorCode::InvalidRequest, .. }))), "{results:?}");
-        assert!(matches!(&results[2], Ok(Some(Incoming::Message(Message::Notification(n)))) if n.method == "exit"), "{results:?}");
+        assert!(
+            matches!(
+                &results[0],
+                Ok(Some(Incoming::Malformed {
+                    code: ErrorCode::ParseError,
+                    ..
+                }))
+            ),
+            "{results:?}"
+        );
+        assert!(
+            matches!(
+                &results[1],
+                Ok(Some(Incoming::Malformed {
+                    code: ErrorCode::InvalidRequest,
+                    ..
+                }))
+            ),
+            "{results:?}"
+        );
+        assert!(
+            matches!(&results[2], Ok(Some(Incoming::Message(Message::Notification(n)))) if n.method == "exit"),
+            "{results:?}"
+        );
         assert!(matches!(&results[3], Ok(None)));
     }
 
     #[test]
     fn headers_are_read_leniently_but_a_missing_length_ends_the_stream() {
         let body = r#"{"jsonrpc":"2.0","method":"initialized","params":{}}"#;
-        let lenient = format!("content-length:{}\nContent-Type: application/vscode-jsonrpc; charset=utf-8\n\n{body}", body.len());
-        assert!(matches!(&read_all_from(&lenient)[0], Ok(Some(Incoming::Message(_)))));
+        let lenient = format!(
+            "content-length:{}\nContent-Type: application/vscode-jsonrpc; charset=utf-8\n\n{body}",
+            body.len()
+        );
+        assert!(matches!(
+            &read_all_from(&lenient)[0],
+            Ok(Some(Incoming::Message(_)))
+        ));
         let missing = format!("Content-Type: x\r\n\r\n{body}");
-        assert!(read_all_from(&missing)[0].as_ref().is_err_and(|e| e.contains("Content-Length")));
-        assert!(read_all_from("Content-Length: 10\r\n\r\n{}")[0].is_err(), "input ends inside the body");
+        assert!(
+            read_all_from(&missing)[0]
+                .as_ref()
+                .is_err_and(|e| e.contains("Content-Length"))
+        );
+        assert!(
+            read_all_from("Content-Length: 10\r\n\r\n{}")[0].is_err(),
+            "input ends inside the body"
+        );
     }
 
     #[test]

@@ -36,7 +36,9 @@ pub fn from_path(path: &Path) -> Option<Uri> {
     }
     for byte in text.bytes() {
         match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => uri.push(byte as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                uri.push(byte as char)
+            }
             // A Windows drive letter's colon stays readable (`file:///C:/x`), as editors write it.
             b':' if uri.len() == "file:///".len() + 1 => uri.push(':'),
             _ => uri.push_str(&format!("%{byte:02X}")),
@@ -74,14 +76,23 @@ mod tests {
     fn paths_round_trip_through_uris() {
         let path = Path::new("/tmp/my project/ü/quickback.config.ts");
         let encoded = from_path(path).expect("absolute UTF-8 path");
-        assert_eq!(encoded.as_str(), "file:///tmp/my%20project/%C3%BC/quickback.config.ts");
+        assert_eq!(
+            encoded.as_str(),
+            "file:///tmp/my%20project/%C3%BC/quickback.config.ts"
+        );
         assert_eq!(to_path(&encoded).as_deref(), Some(path));
     }
 
     #[test]
     fn editors_spellings_are_understood() {
-        assert_eq!(to_path(&uri("file:///a/b%3Ac.ts")), Some(PathBuf::from("/a/b:c.ts")));
-        assert_eq!(to_path(&uri("file://localhost/a/b.ts")), Some(PathBuf::from("/a/b.ts")));
+        assert_eq!(
+            to_path(&uri("file:///a/b%3Ac.ts")),
+            Some(PathBuf::from("/a/b:c.ts"))
+        );
+        assert_eq!(
+            to_path(&uri("file://localhost/a/b.ts")),
+            Some(PathBuf::from("/a/b.ts"))
+        );
         assert_eq!(to_path(&uri("untitled:Untitled-1")), None);
         assert_eq!(to_path(&uri("file://server/share/a.ts")), None);
         assert_eq!(to_path(&uri("file:///a/%FF.ts")), None, "not UTF-8");

@@ -70,16 +70,33 @@ pub enum ExprKind {
     Bool(bool),
     Null,
     /// Alternating cooked strings and expressions: `quasis.len() == exprs.len() + 1`.
-    Template { quasis: Vec<String>, exprs: Vec<Expr> },
+    Template {
+        quasis: Vec<String>,
+        exprs: Vec<Expr>,
+    },
     Object(Vec<Prop>),
     Array(Vec<Element>),
     Ident(String),
-    Member { object: Box<Expr>, property: Key },
-    Call { callee: Box<Expr>, args: Vec<Element> },
+    Member {
+        object: Box<Expr>,
+        property: Key,
+    },
+    Call {
+        callee: Box<Expr>,
+        args: Vec<Element>,
+    },
     /// `left ?? right` or `left || right`.
-    Fallback { op: FallbackOp, left: Box<Expr>, right: Box<Expr> },
+    Fallback {
+        op: FallbackOp,
+        left: Box<Expr>,
+        right: Box<Expr>,
+    },
     /// `+ - * / %`: arithmetic on numbers (`60 * 60 * 24`), `+` also joins strings.
-    Arithmetic { op: ArithmeticOp, left: Box<Expr>, right: Box<Expr> },
+    Arithmetic {
+        op: ArithmeticOp,
+        left: Box<Expr>,
+        right: Box<Expr>,
+    },
     /// Anything else, described for messages ("a function", "a binary expression").
     Opaque(&'static str),
     /// Nesting beyond what the compiler walks; reported if a value depends on it.
@@ -110,10 +127,18 @@ pub enum Key {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Prop {
-    KeyValue { key: String, key_span: Span, value: Expr },
+    KeyValue {
+        key: String,
+        key_span: Span,
+        value: Expr,
+    },
     Spread(Expr),
     /// A method, getter, setter or computed key: `key` when it is known.
-    Opaque { key: Option<String>, span: Span, what: &'static str },
+    Opaque {
+        key: Option<String>,
+        span: Span,
+        what: &'static str,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]

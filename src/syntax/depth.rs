@@ -30,7 +30,9 @@ struct Level {
     substitution: bool,
 }
 
-const PREFIX_KEYWORDS: &[&[u8]] = &[b"typeof", b"void", b"delete", b"await", b"new", b"yield", b"async"];
+const PREFIX_KEYWORDS: &[&[u8]] = &[
+    b"typeof", b"void", b"delete", b"await", b"new", b"yield", b"async",
+];
 
 /// The first place where either limit is passed, if any.
 pub fn too_deep(text: &str) -> Option<TooDeep> {
@@ -42,7 +44,10 @@ pub fn too_deep(text: &str) -> Option<TooDeep> {
         let b = bytes[i];
         match b {
             b'(' | b'[' | b'{' => {
-                levels.push(Level { base: chain, substitution: false });
+                levels.push(Level {
+                    base: chain,
+                    substitution: false,
+                });
                 if levels.len() > MAX_DEPTH {
                     return Some(TooDeep::Brackets(i));
                 }
@@ -84,12 +89,15 @@ pub fn too_deep(text: &str) -> Option<TooDeep> {
                 i += 2;
                 continue;
             }
-            b'!' | b'~' | b'+' | b'-' | b'*' | b'/' | b'%' | b'<' | b'>' | b'=' | b'&' | b'|' | b'^' | b'?' | b':' | b'.' => {
+            b'!' | b'~' | b'+' | b'-' | b'*' | b'/' | b'%' | b'<' | b'>' | b'=' | b'&' | b'|'
+            | b'^' | b'?' | b':' | b'.' => {
                 chain += 1;
             }
             b'a'..=b'z' | b'A'..=b'Z' | b'_' | b'$' => {
                 let start = i;
-                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] == b'$') {
+                while i < bytes.len()
+                    && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] == b'$')
+                {
                     i += 1;
                 }
                 if PREFIX_KEYWORDS.contains(&&bytes[start..i]) {
@@ -131,7 +139,10 @@ fn skip_template(bytes: &[u8], mut i: usize, levels: &mut Vec<Level>, chain: usi
             b'\\' => i += 2,
             b'`' => return i + 1,
             b'$' if bytes.get(i + 1) == Some(&b'{') => {
-                levels.push(Level { base: chain, substitution: true });
+                levels.push(Level {
+                    base: chain,
+                    substitution: true,
+                });
                 return i + 2;
             }
             _ => i += 1,
@@ -155,19 +166,31 @@ mod tests {
 
     #[test]
     fn template_substitutions_nest() {
-        assert!(matches!(too_deep(&"`${".repeat(MAX_DEPTH + 1)), Some(TooDeep::Brackets(_))));
+        assert!(matches!(
+            too_deep(&"`${".repeat(MAX_DEPTH + 1)),
+            Some(TooDeep::Brackets(_))
+        ));
         assert_eq!(too_deep(&"`${ {a: `${ [1] }`} }`".repeat(1000)), None);
     }
 
     #[test]
     fn long_operator_chains_are_refused_but_separated_ones_are_not() {
-        assert!(matches!(too_deep(&"!".repeat(MAX_CHAIN + 1)), Some(TooDeep::Chain(_))));
-        assert!(matches!(too_deep(&"typeof ".repeat(MAX_CHAIN + 1)), Some(TooDeep::Chain(_))));
+        assert!(matches!(
+            too_deep(&"!".repeat(MAX_CHAIN + 1)),
+            Some(TooDeep::Chain(_))
+        ));
+        assert!(matches!(
+            too_deep(&"typeof ".repeat(MAX_CHAIN + 1)),
+            Some(TooDeep::Chain(_))
+        ));
         // Chains inside nested brackets add up along the path.
         let nested = format!("{}{}", "a.b(".repeat(MAX_DEPTH - 1), "x.".repeat(MAX_CHAIN));
         assert!(matches!(too_deep(&nested), Some(TooDeep::Chain(_))));
         // Separated statements and closed groups do not.
         assert_eq!(too_deep(&"a.b.c = 1;\n".repeat(MAX_CHAIN)), None);
-        assert_eq!(too_deep(&format!("[{}]", "(a + b) * ".repeat(MAX_CHAIN / 2))), None);
+        assert_eq!(
+            too_deep(&format!("[{}]", "(a + b) * ".repeat(MAX_CHAIN / 2))),
+            None
+        );
     }
 }

@@ -40,26 +40,57 @@ fn drop_in_background(module: swc_ecma_ast::Module, len: usize) {
 pub fn parse(file: FileId, path: &str, text: &str) -> Result<ast::Module, Vec<Diagnostic>> {
     if let Some(too_deep) = depth::too_deep(text) {
         let (offset, message) = match too_deep {
-            depth::TooDeep::Brackets(at) => (at, format!("brackets nested more than {} levels deep", depth::MAX_DEPTH)),
-            depth::TooDeep::Chain(at) => (at, format!("an expression chains more than {} operators", depth::MAX_CHAIN)),
+            depth::TooDeep::Brackets(at) => (
+                at,
+                format!("brackets nested more than {} levels deep", depth::MAX_DEPTH),
+            ),
+            depth::TooDeep::Chain(at) => (
+                at,
+                format!(
+                    "an expression chains more than {} operators",
+                    depth::MAX_CHAIN
+                ),
+            ),
         };
-        let end = text[offset..].chars().next().map_or(offset, |c| offset + c.len_utf8());
+        let end = text[offset..]
+            .chars()
+            .next()
+            .map_or(offset, |c| offset + c.len_utf8());
         let span = Span::new(file, offset as u32, end as u32);
         return Err(vec![
-            Diagnostic::new(Code::SyntaxTooDeep, message, span, "the limit is passed here")
-                .with_help("flatten the expression; a real config is never nested this deeply"),
+            Diagnostic::new(
+                Code::SyntaxTooDeep,
+                message,
+                span,
+                "the limit is passed here",
+            )
+            .with_help("flatten the expression; a real config is never nested this deeply"),
         ]);
     }
     let name = swc_common::sync::Lrc::new(FileName::Custom(path.to_string()));
-    let source = SourceFile::new(name.clone(), false, name, text.to_string().into(), BytePos(1));
-    let syntax = Syntax::Typescript(TsSyntax { tsx: path.ends_with(".tsx"), ..Default::default() });
+    let source = SourceFile::new(
+        name.clone(),
+        false,
+        name,
+        text.to_string().into(),
+        BytePos(1),
+    );
+    let syntax = Syntax::Typescript(TsSyntax {
+        tsx: path.ends_with(".tsx"),
+        ..Default::default()
+    });
     let mut recovered = Vec::new();
     let result = parse_file_as_module(&source, syntax, EsVersion::latest(), None, &mut recovered);
     let lowerer = lower::Lowerer::new(file);
     let to_diagnostic = |error: swc_ecma_parser::error::Error| {
         let span = lowerer.span(swc_common::Spanned::span(&error));
-        Diagnostic::new(Code::SyntaxParse, "the config is not valid TypeScript", span, error.kind().msg())
-            .with_help("fix the syntax error; `npx tsc --noEmit` reports it too")
+        Diagnostic::new(
+            Code::SyntaxParse,
+            "the config is not valid TypeScript",
+            span,
+            error.kind().msg(),
+        )
+        .with_help("fix the syntax error; `npx tsc --noEmit` reports it too")
     };
     match result {
         Ok(module) if recovered.is_empty() => {
@@ -68,6 +99,9 @@ pub fn parse(file: FileId, path: &str, text: &str) -> Result<ast::Module, Vec<Di
             Ok(lowered)
         }
         Ok(_) => Err(recovered.into_iter().map(to_diagnostic).collect()),
-        Err(error) => Err(std::iter::once(error).chain(recovered).map(to_diagnostic).collect()),
+        Err(error) => Err(std::iter::once(error)
+            .chain(recovered)
+            .map(to_diagnostic)
+            .collect()),
     }
 }

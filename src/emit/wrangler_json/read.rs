@@ -33,16 +33,30 @@ pub(super) fn options() -> ParseOptions {
 
 /// The file's name as users see it, for messages.
 pub(super) fn file_name(strict_json: bool) -> &'static str {
-    if strict_json { "wrangler.json" } else { "wrangler.jsonc" }
+    if strict_json {
+        "wrangler.json"
+    } else {
+        "wrangler.jsonc"
+    }
 }
 
 const KV_HELP: &str = "write `kv_namespaces` as an array of objects such as `{ \"binding\": \"KV\", \"id\": \"<namespace id>\" }`";
-const ENV_HELP: &str = "write `env` as an object with one object per environment: `\"env\": { \"staging\": { ... } }`";
+const ENV_HELP: &str =
+    "write `env` as an object with one object per environment: `\"env\": { \"staging\": { ... } }`";
 
-pub(super) fn parse(file: FileId, text: &str, strict_json: bool, adopt: &[String]) -> Result<Parsed, Diagnostic> {
+pub(super) fn parse(
+    file: FileId,
+    text: &str,
+    strict_json: bool,
+    adopt: &[String],
+) -> Result<Parsed, Diagnostic> {
     let name = file_name(strict_json);
-    let collect = CollectOptions { comments: CommentCollectionStrategy::AsTokens, tokens: true };
-    let result = parse_to_ast(text, &collect, &options()).map_err(|e| syntax_error(file, name, &e))?;
+    let collect = CollectOptions {
+        comments: CommentCollectionStrategy::AsTokens,
+        tokens: true,
+    };
+    let result =
+        parse_to_ast(text, &collect, &options()).map_err(|e| syntax_error(file, name, &e))?;
     let mut reader = Reader {
         file,
         text,
@@ -62,7 +76,9 @@ pub(super) fn parse(file: FileId, text: &str, strict_json: bool, adopt: &[String
                 reader.span(other.range()),
                 "this is not an object",
             )
-            .with_help("write the configuration as one object: `{ \"name\": \"my-worker\", ... }`"));
+            .with_help(
+                "write the configuration as one object: `{ \"name\": \"my-worker\", ... }`",
+            ));
         }
         None => {
             return Err(Diagnostic::new(
@@ -71,15 +87,26 @@ pub(super) fn parse(file: FileId, text: &str, strict_json: bool, adopt: &[String
                 Span::file_start(file),
                 "expected an object here",
             )
-            .with_help("write the configuration as one object: `{ \"name\": \"my-worker\", ... }`"));
+            .with_help(
+                "write the configuration as one object: `{ \"name\": \"my-worker\", ... }`",
+            ));
         }
     }
-    Ok(Parsed { existing: reader.existing, text: text.to_string(), strict_json, scopes: reader.scopes })
+    Ok(Parsed {
+        existing: reader.existing,
+        text: text.to_string(),
+        strict_json,
+        scopes: reader.scopes,
+    })
 }
 
 fn syntax_error(file: FileId, name: &str, error: &ParseError) -> Diagnostic {
     let range = error.range();
-    let language = if name.ends_with("jsonc") { "JSONC" } else { "JSON" };
+    let language = if name.ends_with("jsonc") {
+        "JSONC"
+    } else {
+        "JSON"
+    };
     Diagnostic::new(
         Code::WranglerInvalid,
         format!("{name} is not valid {language}"),
@@ -91,7 +118,10 @@ fn syntax_error(file: FileId, name: &str, error: &ParseError) -> Diagnostic {
 
 fn lower_first(text: &str) -> String {
     let mut chars = text.chars();
-    chars.next().map(|c| c.to_lowercase().chain(chars).collect()).unwrap_or_default()
+    chars
+        .next()
+        .map(|c| c.to_lowercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 fn span(file: FileId, range: Range) -> Span {
@@ -153,7 +183,10 @@ impl Reader<'_> {
                 _ => self.other_bindings(key, &prop.value, environment),
             }
         }
-        self.scopes.push(Scope { environment: environment.map(str::to_string), entries });
+        self.scopes.push(Scope {
+            environment: environment.map(str::to_string),
+            entries,
+        });
         Ok(())
     }
 
@@ -178,7 +211,11 @@ impl Reader<'_> {
         .with_help("keep one of them; wrangler reads only the last")
     }
 
-    fn kv_namespaces(&mut self, value: &Value, environment: Option<&str>) -> Result<Vec<Entry>, Diagnostic> {
+    fn kv_namespaces(
+        &mut self,
+        value: &Value,
+        environment: Option<&str>,
+    ) -> Result<Vec<Entry>, Diagnostic> {
         let name = self.name;
         let message = || match environment {
             None => format!("`kv_namespaces` in {name} has an unexpected shape"),
@@ -190,12 +227,34 @@ impl Reader<'_> {
         let mut entries = Vec::new();
         for element in &array.elements {
             let Value::Object(entry) = element else {
-                return Err(self.shape(element.range(), message(), "this entry is not an object", KV_HELP));
+                return Err(self.shape(
+                    element.range(),
+                    message(),
+                    "this entry is not an object",
+                    KV_HELP,
+                ));
             };
             let binding = match entry.get("binding") {
-                Some(ObjectProp { value: Value::StringLit(binding), .. }) => binding,
-                Some(prop) => return Err(self.shape(prop.value.range(), message(), "`binding` must be a string", KV_HELP)),
-                None => return Err(self.shape(entry.range, message(), "this entry has no `binding`", KV_HELP)),
+                Some(ObjectProp {
+                    value: Value::StringLit(binding),
+                    ..
+                }) => binding,
+                Some(prop) => {
+                    return Err(self.shape(
+                        prop.value.range(),
+                        message(),
+                        "`binding` must be a string",
+                        KV_HELP,
+                    ));
+                }
+                None => {
+                    return Err(self.shape(
+                        entry.range,
+                        message(),
+                        "this entry has no `binding`",
+                        KV_HELP,
+                    ));
+                }
             };
             let managed = if self.strict_json {
                 self.adopt.iter().any(|name| *name == binding.value)
@@ -203,7 +262,10 @@ impl Reader<'_> {
                 self.marked(entry.range.start)
             };
             self.push(binding, managed, KV_NAMESPACES, environment);
-            entries.push(Entry { binding: binding.value.to_string(), managed });
+            entries.push(Entry {
+                binding: binding.value.to_string(),
+                managed,
+            });
         }
         Ok(entries)
     }
@@ -221,12 +283,19 @@ impl Reader<'_> {
             .find(|t| !matches!(t.token, Token::CommentLine(_) | Token::CommentBlock(_)))
             .map_or(0, |t| t.range.end);
         let gap = self.text.get(previous_end..start).unwrap_or("");
-        gap.find(['\n', '\r']).and_then(|line_end| gap.get(line_end..)).is_some_and(|above| above.contains(MARKER_PROBE))
+        gap.find(['\n', '\r'])
+            .and_then(|line_end| gap.get(line_end..))
+            .is_some_and(|above| above.contains(MARKER_PROBE))
     }
 
     fn environments(&mut self, value: &Value) -> Result<(), Diagnostic> {
         let Value::Object(env) = value else {
-            return Err(self.shape(value.range(), format!("`env` in {} has an unexpected shape", self.name), "this is not an object", ENV_HELP));
+            return Err(self.shape(
+                value.range(),
+                format!("`env` in {} has an unexpected shape", self.name),
+                "this is not an object",
+                ENV_HELP,
+            ));
         };
         let mut seen: HashMap<&str, &ObjectProp> = HashMap::new();
         for prop in &env.properties {
@@ -234,11 +303,17 @@ impl Reader<'_> {
             if let Some(first) = seen.insert(name, prop) {
                 return Err(self.duplicate(first, prop, &format!("environment `{name}`")));
             }
-            self.existing.environments.push(Environment { name: name.to_string(), span: self.span(name_range(&prop.name)) });
+            self.existing.environments.push(Environment {
+                name: name.to_string(),
+                span: self.span(name_range(&prop.name)),
+            });
             let Value::Object(body) = &prop.value else {
                 return Err(self.shape(
                     prop.value.range(),
-                    format!("environment `{name}` in {} has an unexpected shape", self.name),
+                    format!(
+                        "environment `{name}` in {} has an unexpected shape",
+                        self.name
+                    ),
                     "this is not an object",
                     ENV_HELP,
                 ));

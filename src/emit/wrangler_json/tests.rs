@@ -8,11 +8,19 @@ const ID2: &str = "fedcba9876543210fedcba9876543210";
 const PREVIEW: &str = "aaaaaaaaaaaaaaaabbbbbbbbbbbbbbbb";
 
 fn kv(binding: &str, id: &str) -> KvEntry {
-    KvEntry { binding: binding.into(), id: Some(id.into()), preview_id: None, remote: false }
+    KvEntry {
+        binding: binding.into(),
+        id: Some(id.into()),
+        preview_id: None,
+        remote: false,
+    }
 }
 
 fn top(entries: Vec<KvEntry>) -> Desired {
-    Desired { top: entries, environments: Vec::new() }
+    Desired {
+        top: entries,
+        environments: Vec::new(),
+    }
 }
 
 /// Expected text with `MARKER` standing for the marker text.
@@ -40,8 +48,12 @@ fn edit_json(text: &str, adopt: &[&str], desired: &Desired) -> String {
     let out = edit(parse(FILE, text, true, &adopt).unwrap(), desired);
     let again = edit(parse(FILE, &out, true, &adopt).unwrap(), desired);
     assert_eq!(again, out, "a second edit changed the file:\n{out}");
-    serde_json::from_str::<serde_json::Value>(&out).unwrap_or_else(|e| panic!("not JSON ({e}):\n{out}"));
-    assert!(!out.contains("//") && !out.contains("/*"), "a comment was written:\n{out}");
+    serde_json::from_str::<serde_json::Value>(&out)
+        .unwrap_or_else(|e| panic!("not JSON ({e}):\n{out}"));
+    assert!(
+        !out.contains("//") && !out.contains("/*"),
+        "a comment was written:\n{out}"
+    );
     out
 }
 
@@ -156,8 +168,13 @@ fn file_without_kv_namespaces_keeps_every_other_byte() {
 
 #[test]
 fn removing_what_was_added_restores_the_file() {
-    for original in [COMMENTED, "{}", "{}\n", "{\n  \"name\": \"w\"\n}\n", "{\n\t\"name\": \"w\",\n\t\"env\": {\n\t\t\"staging\": {}\n\t}\n}\n"]
-    {
+    for original in [
+        COMMENTED,
+        "{}",
+        "{}\n",
+        "{\n  \"name\": \"w\"\n}\n",
+        "{\n\t\"name\": \"w\",\n\t\"env\": {\n\t\t\"staging\": {}\n\t}\n}\n",
+    ] {
         let added = edit_jsonc(original, &top(vec![kv("KV", ID), kv("CACHE", ID2)]));
         assert_ne!(added, original);
         assert_eq!(edit_jsonc(&added, &Desired::default()), original);
@@ -205,8 +222,18 @@ fn single_line_array_is_opened_before_appending() {
 #[test]
 fn new_entries_write_only_wanted_keys_in_order() {
     let desired = top(vec![
-        KvEntry { binding: "A".into(), id: None, preview_id: None, remote: false },
-        KvEntry { binding: "B".into(), id: Some(ID.into()), preview_id: Some(PREVIEW.into()), remote: true },
+        KvEntry {
+            binding: "A".into(),
+            id: None,
+            preview_id: None,
+            remote: false,
+        },
+        KvEntry {
+            binding: "B".into(),
+            id: Some(ID.into()),
+            preview_id: Some(PREVIEW.into()),
+            remote: true,
+        },
     ]);
     let out = edit_jsonc("{\n  \"name\": \"w\"\n}\n", &desired);
     assert_eq!(
@@ -268,21 +295,46 @@ fn unchanged_wishes_leave_the_file_byte_for_byte() {
 fn changing_an_id_changes_exactly_one_line() {
     let out = edit_jsonc(OWNED, &top(vec![kv("KV", ID2)]));
     let (removed, added) = changed_lines(OWNED, &out);
-    assert_eq!(removed, ["      \"id\": \"0123456789abcdef0123456789abcdef\", // production namespace\n"]);
-    assert_eq!(added, ["      \"id\": \"fedcba9876543210fedcba9876543210\", // production namespace\n"]);
+    assert_eq!(
+        removed,
+        ["      \"id\": \"0123456789abcdef0123456789abcdef\", // production namespace\n"]
+    );
+    assert_eq!(
+        added,
+        ["      \"id\": \"fedcba9876543210fedcba9876543210\", // production namespace\n"]
+    );
 }
 
 #[test]
 fn optional_keys_are_added_in_order_and_removed_when_unwanted() {
-    let with_all = KvEntry { binding: "KV".into(), id: Some(ID.into()), preview_id: Some(PREVIEW.into()), remote: true };
+    let with_all = KvEntry {
+        binding: "KV".into(),
+        id: Some(ID.into()),
+        preview_id: Some(PREVIEW.into()),
+        remote: true,
+    };
     let out = edit_jsonc(OWNED, &top(vec![with_all]));
     let (removed, added) = changed_lines(OWNED, &out);
     assert!(removed.is_empty(), "{removed:?}");
-    assert_eq!(added, [format!("      \"preview_id\": \"{PREVIEW}\",\n"), "      \"remote\": true,\n".to_string()]);
-    assert!(out.contains("// production namespace\n      \"preview_id\""), "{out}");
+    assert_eq!(
+        added,
+        [
+            format!("      \"preview_id\": \"{PREVIEW}\",\n"),
+            "      \"remote\": true,\n".to_string()
+        ]
+    );
+    assert!(
+        out.contains("// production namespace\n      \"preview_id\""),
+        "{out}"
+    );
 
     // Back to an entry without id: the id line goes, with its comment.
-    let bare = KvEntry { binding: "KV".into(), id: None, preview_id: None, remote: false };
+    let bare = KvEntry {
+        binding: "KV".into(),
+        id: None,
+        preview_id: None,
+        remote: false,
+    };
     let out = edit_jsonc(&out, &top(vec![bare]));
     assert_eq!(
         out,
@@ -308,8 +360,17 @@ fn optional_keys_are_added_in_order_and_removed_when_unwanted() {
 #[test]
 fn a_value_of_the_wrong_type_in_an_owned_entry_is_replaced() {
     let text = "{\"kv_namespaces\": [\n  // Managed by quickback-kv\n  {\"binding\": \"KV\", \"id\": 5, \"remote\": \"yes\"}\n]}";
-    let out = edit_jsonc(text, &top(vec![KvEntry { remote: true, ..kv("KV", ID) }]));
-    assert!(out.contains(&format!("\"id\": \"{ID}\"")) && out.contains("\"remote\": true"), "{out}");
+    let out = edit_jsonc(
+        text,
+        &top(vec![KvEntry {
+            remote: true,
+            ..kv("KV", ID)
+        }]),
+    );
+    assert!(
+        out.contains(&format!("\"id\": \"{ID}\"")) && out.contains("\"remote\": true"),
+        "{out}"
+    );
 }
 
 // ---- removing ----
@@ -332,7 +393,15 @@ fn owned_entries_no_longer_wanted_go_with_their_comments() {
 }
 "#;
     let parsed = parse_jsonc(text);
-    assert_eq!(kv_bindings(&parsed), [("FIRST", false, None), ("OLD", true, None), ("OLDER", true, None), ("LAST", false, None)]);
+    assert_eq!(
+        kv_bindings(&parsed),
+        [
+            ("FIRST", false, None),
+            ("OLD", true, None),
+            ("OLDER", true, None),
+            ("LAST", false, None)
+        ]
+    );
     let out = edit_jsonc(text, &Desired::default());
     assert_eq!(
         out,
@@ -355,13 +424,19 @@ fn the_last_owned_entry_leaves_no_dangling_comma_or_key() {
     );
 
     let only_ours = "{\n  \"kv_namespaces\": [\n    // Managed by quickback-kv\n    { \"binding\": \"KV\" }\n  ],\n  \"name\": \"w\"\n}\n";
-    assert_eq!(edit_jsonc(only_ours, &Desired::default()), "{\n  \"name\": \"w\"\n}\n");
+    assert_eq!(
+        edit_jsonc(only_ours, &Desired::default()),
+        "{\n  \"name\": \"w\"\n}\n"
+    );
 }
 
 #[test]
 fn an_emptied_array_holding_a_user_comment_keeps_its_key() {
     let text = "{\n  \"kv_namespaces\": [\n    // Managed by quickback-kv\n    { \"binding\": \"KV\" },\n    // add namespaces here\n  ]\n}\n";
-    assert_eq!(edit_jsonc(text, &Desired::default()), "{\n  \"kv_namespaces\": [\n    // add namespaces here\n  ]\n}\n");
+    assert_eq!(
+        edit_jsonc(text, &Desired::default()),
+        "{\n  \"kv_namespaces\": [\n    // add namespaces here\n  ]\n}\n"
+    );
 }
 
 #[test]
@@ -374,7 +449,12 @@ fn a_hand_written_empty_array_is_left_alone() {
 fn a_second_owned_entry_for_one_binding_is_removed() {
     let text = "{\"kv_namespaces\": [\n  // Managed by quickback-kv\n  {\"binding\": \"KV\", \"id\": \"a\"},\n  // Managed by quickback-kv\n  {\"binding\": \"KV\", \"id\": \"b\"}\n]}";
     let out = edit_jsonc(text, &top(vec![kv("KV", ID)]));
-    assert_eq!(out, format!("{{\"kv_namespaces\": [\n  // Managed by quickback-kv\n  {{\"binding\": \"KV\", \"id\": \"{ID}\"}}\n]}}"));
+    assert_eq!(
+        out,
+        format!(
+            "{{\"kv_namespaces\": [\n  // Managed by quickback-kv\n  {{\"binding\": \"KV\", \"id\": \"{ID}\"}}\n]}}"
+        )
+    );
 }
 
 // ---- hand-written entries ----
@@ -413,14 +493,30 @@ const WITH_ENV: &str = r#"{
 #[test]
 fn environments_are_listed_with_their_bindings() {
     let parsed = parse_jsonc(WITH_ENV);
-    let names: Vec<&str> = parsed.existing.environments.iter().map(|e| e.name.as_str()).collect();
+    let names: Vec<&str> = parsed
+        .existing
+        .environments
+        .iter()
+        .map(|e| e.name.as_str())
+        .collect();
     assert_eq!(names, ["staging", "preview"]);
     let staging = &parsed.existing.environments[0];
     assert_eq!(staging.span.file, FILE);
     assert_eq!(&WITH_ENV[staging.span.range()], "\"staging\"");
-    let bindings: Vec<(&str, &str, Option<&str>)> =
-        parsed.existing.bindings.iter().map(|b| (b.name.as_str(), b.kind.as_str(), b.environment.as_deref())).collect();
-    assert_eq!(bindings, [("MODE", "vars", None), ("MODE", "vars", Some("staging")), ("DB", "d1_databases", Some("staging"))]);
+    let bindings: Vec<(&str, &str, Option<&str>)> = parsed
+        .existing
+        .bindings
+        .iter()
+        .map(|b| (b.name.as_str(), b.kind.as_str(), b.environment.as_deref()))
+        .collect();
+    assert_eq!(
+        bindings,
+        [
+            ("MODE", "vars", None),
+            ("MODE", "vars", Some("staging")),
+            ("DB", "d1_databases", Some("staging"))
+        ]
+    );
 }
 
 #[test]
@@ -487,7 +583,12 @@ fn every_environment_gets_its_entries_and_missing_ones_are_created() {
     let parsed = parse_jsonc(&out);
     assert_eq!(
         kv_bindings(&parsed),
-        [("KV", true, None), ("KV", true, Some("staging")), ("KV", true, Some("preview")), ("KV", true, Some("production"))]
+        [
+            ("KV", true, None),
+            ("KV", true, Some("staging")),
+            ("KV", true, Some("preview")),
+            ("KV", true, Some("production"))
+        ]
     );
 
     // One environment's id changes: one line.
@@ -501,7 +602,10 @@ fn every_environment_gets_its_entries_and_missing_ones_are_created() {
 
 #[test]
 fn env_is_created_when_absent() {
-    let desired = Desired { top: vec![kv("KV", ID)], environments: vec![("staging".into(), vec![kv("KV", ID2)])] };
+    let desired = Desired {
+        top: vec![kv("KV", ID)],
+        environments: vec![("staging".into(), vec![kv("KV", ID2)])],
+    };
     let out = edit_jsonc("{\n  \"name\": \"w\",\n}\n", &desired);
     assert_eq!(
         out,
@@ -534,7 +638,10 @@ fn env_is_created_when_absent() {
 
 #[test]
 fn an_environment_without_wishes_is_not_created() {
-    let desired = Desired { top: vec![kv("KV", ID)], environments: vec![("staging".into(), Vec::new())] };
+    let desired = Desired {
+        top: vec![kv("KV", ID)],
+        environments: vec![("staging".into(), Vec::new())],
+    };
     let out = edit_jsonc("{}", &desired);
     assert!(!out.contains("env"), "{out}");
 }
@@ -573,12 +680,19 @@ fn environments_not_listed_keep_hand_written_entries_and_lose_owned_ones() {
 
 #[test]
 fn the_top_level_entries_go_before_env() {
-    let text = "{\n  \"name\": \"w\",\n  \"env\": { \"staging\": {} },\n  \"main\": \"src/index.ts\"\n}";
+    let text =
+        "{\n  \"name\": \"w\",\n  \"env\": { \"staging\": {} },\n  \"main\": \"src/index.ts\"\n}";
     let out = edit_jsonc(text, &top(vec![kv("KV", ID)]));
     let kv_at = out.find("\"kv_namespaces\"").unwrap();
     assert!(kv_at < out.find("\"env\"").unwrap(), "{out}");
-    assert!(out.starts_with("{\n  \"name\": \"w\",\n  \"kv_namespaces\": [\n"), "{out}");
-    assert!(out.ends_with("  \"env\": { \"staging\": {} },\n  \"main\": \"src/index.ts\"\n}"), "{out}");
+    assert!(
+        out.starts_with("{\n  \"name\": \"w\",\n  \"kv_namespaces\": [\n"),
+        "{out}"
+    );
+    assert!(
+        out.ends_with("  \"env\": { \"staging\": {} },\n  \"main\": \"src/index.ts\"\n}"),
+        "{out}"
+    );
 }
 
 // ---- strict wrangler.json ----
@@ -596,9 +710,16 @@ const STRICT: &str = r#"{
 fn strict_json_owns_adopted_names_and_writes_no_comments() {
     let adopt = ["KV".to_string(), "CACHE".to_string()];
     let parsed = parse(FILE, STRICT, true, &adopt).unwrap();
-    assert_eq!(kv_bindings(&parsed), [("KV", true, None), ("OTHER", false, None)]);
+    assert_eq!(
+        kv_bindings(&parsed),
+        [("KV", true, None), ("OTHER", false, None)]
+    );
 
-    let out = edit_json(STRICT, &["KV", "CACHE"], &top(vec![kv("KV", ID2), kv("CACHE", ID)]));
+    let out = edit_json(
+        STRICT,
+        &["KV", "CACHE"],
+        &top(vec![kv("KV", ID2), kv("CACHE", ID)]),
+    );
     assert_eq!(
         out,
         r#"{
@@ -615,24 +736,43 @@ fn strict_json_owns_adopted_names_and_writes_no_comments() {
 "#
     );
     let (removed, added) = changed_lines(STRICT, &out);
-    assert_eq!(removed.len(), 2, "the KV line and OTHER's line, which gains a comma");
+    assert_eq!(
+        removed.len(),
+        2,
+        "the KV line and OTHER's line, which gains a comma"
+    );
     assert_eq!(added.len(), 6);
 }
 
 #[test]
 fn strict_json_never_removes_an_entry() {
-    assert_eq!(edit_json(STRICT, &["KV", "OTHER"], &Desired::default()), STRICT);
+    assert_eq!(
+        edit_json(STRICT, &["KV", "OTHER"], &Desired::default()),
+        STRICT
+    );
     // Keys of an adopted entry still follow the config.
-    let bare = KvEntry { binding: "KV".into(), id: None, preview_id: None, remote: true };
+    let bare = KvEntry {
+        binding: "KV".into(),
+        id: None,
+        preview_id: None,
+        remote: true,
+    };
     let out = edit_json(STRICT, &["KV"], &top(vec![bare]));
-    assert!(out.contains("{ \"binding\": \"KV\", \"remote\": true }") || out.contains("\"remote\": true"), "{out}");
+    assert!(
+        out.contains("{ \"binding\": \"KV\", \"remote\": true }")
+            || out.contains("\"remote\": true"),
+        "{out}"
+    );
     assert!(!out.contains(ID), "{out}");
     assert!(out.contains("\"OTHER\""));
 }
 
 #[test]
 fn strict_json_creates_environments_without_comments() {
-    let desired = Desired { top: vec![kv("KV", ID)], environments: vec![("staging".into(), vec![kv("KV", ID2)])] };
+    let desired = Desired {
+        top: vec![kv("KV", ID)],
+        environments: vec![("staging".into(), vec![kv("KV", ID2)])],
+    };
     let out = edit_json("{\n  \"name\": \"w\"\n}\n", &["KV"], &desired);
     assert_eq!(
         out,
@@ -672,12 +812,22 @@ fn a_marker_means_nothing_in_strict_json() {
 #[test]
 fn spans_are_byte_offsets_past_non_ascii_text() {
     let parsed = parse_jsonc(OWNED);
-    let spans: Vec<&str> = parsed.existing.bindings.iter().map(|b| &OWNED[b.span.range()]).collect();
+    let spans: Vec<&str> = parsed
+        .existing
+        .bindings
+        .iter()
+        .map(|b| &OWNED[b.span.range()])
+        .collect();
     assert_eq!(spans, ["\"HAND\"", "\"KV\""]);
     assert!(parsed.existing.bindings.iter().all(|b| b.span.file == FILE));
     let text = "{\"vars\": {\"ÄÖÜ\": 1, \"B\": 2}, \"ai\": {\"binding\": \"AI\"}}";
     let parsed = parse_jsonc(text);
-    let spans: Vec<&str> = parsed.existing.bindings.iter().map(|b| &text[b.span.range()]).collect();
+    let spans: Vec<&str> = parsed
+        .existing
+        .bindings
+        .iter()
+        .map(|b| &text[b.span.range()])
+        .collect();
     assert_eq!(spans, ["\"ÄÖÜ\"", "\"B\"", "\"AI\""]);
 }
 
@@ -696,8 +846,12 @@ fn other_binding_kinds_are_reported() {
   "env": { "staging": { "r2_buckets": [{ "binding": "BUCKET" }] } }
 }"#;
     let parsed = parse_jsonc(text);
-    let found: Vec<(&str, &str, Option<&str>)> =
-        parsed.existing.bindings.iter().map(|b| (b.name.as_str(), b.kind.as_str(), b.environment.as_deref())).collect();
+    let found: Vec<(&str, &str, Option<&str>)> = parsed
+        .existing
+        .bindings
+        .iter()
+        .map(|b| (b.name.as_str(), b.kind.as_str(), b.environment.as_deref()))
+        .collect();
     assert_eq!(
         found,
         [
@@ -725,14 +879,23 @@ fn invalid_json_points_at_the_problem() {
     // Where the comma belongs: right after `"café"` (é is two bytes).
     assert_eq!(d.primary().span.range(), 19..19);
     assert!(text[..19].ends_with("\"café\""));
-    assert_eq!(d.help.as_deref(), Some("fix the JSON syntax; quickback-kv never rewrites a file it cannot parse"));
+    assert_eq!(
+        d.help.as_deref(),
+        Some("fix the JSON syntax; quickback-kv never rewrites a file it cannot parse")
+    );
 
     let strict = parse(FILE, "{\"name\": 'w'}", true, &[]).err().unwrap();
     assert_eq!(strict.message, "wrangler.json is not valid JSON");
     assert_eq!(strict.primary().span.range(), 9..10);
 
     // Only what wrangler accepts: no unquoted keys, no hex numbers.
-    for text in ["{name: \"w\"}", "{\"n\": 0x10}", "{\"n\": 1} {}", "{\"n\": [1,,]}", "{\"n\": 1 /* open"] {
+    for text in [
+        "{name: \"w\"}",
+        "{\"n\": 0x10}",
+        "{\"n\": 1} {}",
+        "{\"n\": [1,,]}",
+        "{\"n\": 1 /* open",
+    ] {
         let d = error(text);
         assert!(!pointed(text, &d).is_empty(), "{text}: {d:?}");
     }
@@ -754,18 +917,66 @@ fn the_root_must_be_an_object() {
 #[test]
 fn wrong_shapes_are_diagnosed_precisely() {
     let cases: [(&str, &str, &str, &str); 8] = [
-        ("{\"kv_namespaces\": {\"binding\": \"KV\"}}", "`kv_namespaces` in wrangler.jsonc has an unexpected shape", "this is not an array", "{\"binding\": \"KV\"}"),
-        ("{\"kv_namespaces\": [{\"binding\": \"A\"}, \"B\"]}", "`kv_namespaces` in wrangler.jsonc has an unexpected shape", "this entry is not an object", "\"B\""),
-        ("{\"kv_namespaces\": [{\"binding\": 7}]}", "`kv_namespaces` in wrangler.jsonc has an unexpected shape", "`binding` must be a string", "7"),
-        ("{\"kv_namespaces\": [{\"id\": \"x\"}]}", "`kv_namespaces` in wrangler.jsonc has an unexpected shape", "this entry has no `binding`", "{\"id\": \"x\"}"),
-        ("{\"env\": [\"staging\"]}", "`env` in wrangler.jsonc has an unexpected shape", "this is not an object", "[\"staging\"]"),
-        ("{\"env\": {\"staging\": true}}", "environment `staging` in wrangler.jsonc has an unexpected shape", "this is not an object", "true"),
-        ("{\"env\": {\"staging\": {\"kv_namespaces\": null}}}", "`env.staging.kv_namespaces` in wrangler.jsonc has an unexpected shape", "this is not an array", "null"),
-        ("{\"env\": {\"s\": {}, \"s\": {}}}", "environment `s` is written twice in wrangler.jsonc", "written again here", "\"s\""),
+        (
+            "{\"kv_namespaces\": {\"binding\": \"KV\"}}",
+            "`kv_namespaces` in wrangler.jsonc has an unexpected shape",
+            "this is not an array",
+            "{\"binding\": \"KV\"}",
+        ),
+        (
+            "{\"kv_namespaces\": [{\"binding\": \"A\"}, \"B\"]}",
+            "`kv_namespaces` in wrangler.jsonc has an unexpected shape",
+            "this entry is not an object",
+            "\"B\"",
+        ),
+        (
+            "{\"kv_namespaces\": [{\"binding\": 7}]}",
+            "`kv_namespaces` in wrangler.jsonc has an unexpected shape",
+            "`binding` must be a string",
+            "7",
+        ),
+        (
+            "{\"kv_namespaces\": [{\"id\": \"x\"}]}",
+            "`kv_namespaces` in wrangler.jsonc has an unexpected shape",
+            "this entry has no `binding`",
+            "{\"id\": \"x\"}",
+        ),
+        (
+            "{\"env\": [\"staging\"]}",
+            "`env` in wrangler.jsonc has an unexpected shape",
+            "this is not an object",
+            "[\"staging\"]",
+        ),
+        (
+            "{\"env\": {\"staging\": true}}",
+            "environment `staging` in wrangler.jsonc has an unexpected shape",
+            "this is not an object",
+            "true",
+        ),
+        (
+            "{\"env\": {\"staging\": {\"kv_namespaces\": null}}}",
+            "`env.staging.kv_namespaces` in wrangler.jsonc has an unexpected shape",
+            "this is not an array",
+            "null",
+        ),
+        (
+            "{\"env\": {\"s\": {}, \"s\": {}}}",
+            "environment `s` is written twice in wrangler.jsonc",
+            "written again here",
+            "\"s\"",
+        ),
     ];
     for (text, message, label, at) in cases {
         let d = error(text);
-        assert_eq!((d.message.as_str(), d.primary().message.as_str(), pointed(text, &d)), (message, label, at), "{text}");
+        assert_eq!(
+            (
+                d.message.as_str(),
+                d.primary().message.as_str(),
+                pointed(text, &d)
+            ),
+            (message, label, at),
+            "{text}"
+        );
     }
 }
 
@@ -773,10 +984,16 @@ fn wrong_shapes_are_diagnosed_precisely() {
 fn a_key_the_editor_navigates_must_be_unique() {
     let text = "{\"kv_namespaces\": [], \"name\": \"w\", \"kv_namespaces\": []}";
     let d = error(text);
-    assert_eq!(d.message, "`kv_namespaces` is written twice in wrangler.jsonc");
+    assert_eq!(
+        d.message,
+        "`kv_namespaces` is written twice in wrangler.jsonc"
+    );
     assert_eq!(d.primary().span.range(), 35..50);
     assert_eq!(d.labels[1].span.range(), 1..16);
-    assert_eq!(error("{\"env\": {}, \"env\": {}}").message, "`env` is written twice in wrangler.jsonc");
+    assert_eq!(
+        error("{\"env\": {}, \"env\": {}}").message,
+        "`env` is written twice in wrangler.jsonc"
+    );
     // Elsewhere duplicates are wrangler's business.
     assert!(parse(FILE, "{\"name\": \"a\", \"name\": \"b\"}", false, &[]).is_ok());
 }
@@ -788,14 +1005,23 @@ fn crlf_files_stay_crlf() {
     let text = "{\r\n  \"name\": \"w\"\r\n}\r\n";
     let out = edit_jsonc(text, &top(vec![kv("KV", ID)]));
     assert!(!out.replace("\r\n", "").contains('\n'), "{out:?}");
-    assert!(out.contains(&format!("    // {MARKER_TEXT}\r\n    {{\r\n")), "{out:?}");
+    assert!(
+        out.contains(&format!("    // {MARKER_TEXT}\r\n    {{\r\n")),
+        "{out:?}"
+    );
 }
 
 #[test]
 fn a_file_indented_with_four_spaces_gets_four_spaces() {
     let out = edit_jsonc("{\n    \"name\": \"w\"\n}", &top(vec![kv("KV", ID)]));
-    assert!(out.contains("\n    \"kv_namespaces\": [\n        // "), "{out}");
-    assert!(out.contains("\n            \"binding\": \"KV\",\n"), "{out}");
+    assert!(
+        out.contains("\n    \"kv_namespaces\": [\n        // "),
+        "{out}"
+    );
+    assert!(
+        out.contains("\n            \"binding\": \"KV\",\n"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -823,8 +1049,14 @@ fn a_single_line_file_is_opened_up() {
 /// edit touches bytes the compiler does not own.
 #[test]
 fn blank_lines_inside_the_braces_of_a_container_inserted_into_go() {
-    let out = edit_jsonc("{\n\n  \"name\": \"w\",\n\n  \"main\": \"x\"\n\n}\n", &top(vec![kv("KV", ID)]));
-    assert!(out.starts_with("{\n  \"name\": \"w\",\n\n  \"main\": \"x\",\n  \"kv_namespaces\": ["), "{out}");
+    let out = edit_jsonc(
+        "{\n\n  \"name\": \"w\",\n\n  \"main\": \"x\"\n\n}\n",
+        &top(vec![kv("KV", ID)]),
+    );
+    assert!(
+        out.starts_with("{\n  \"name\": \"w\",\n\n  \"main\": \"x\",\n  \"kv_namespaces\": ["),
+        "{out}"
+    );
     assert!(out.ends_with("  ]\n}\n"), "{out}");
 }
 
@@ -835,11 +1067,19 @@ fn blank_lines_inside_the_braces_of_a_container_inserted_into_go() {
 fn mangled_files_never_panic() {
     let desired = Desired {
         top: vec![kv("KV", ID), kv("CACHE", ID2)],
-        environments: vec![("staging".into(), vec![kv("KV", ID2)]), ("new".into(), vec![kv("KV", ID)])],
+        environments: vec![
+            ("staging".into(), vec![kv("KV", ID2)]),
+            ("new".into(), vec![kv("KV", ID)]),
+        ],
     };
-    let base = OWNED.replace("  ],\n}\n", "  ],\n  \"env\": { \"staging\": { \"kv_namespaces\": [ /* x */ ] } }\n}\n");
+    let base = OWNED.replace(
+        "  ],\n}\n",
+        "  ],\n  \"env\": { \"staging\": { \"kv_namespaces\": [ /* x */ ] } }\n}\n",
+    );
     assert!(parse(FILE, &base, false, &[]).is_ok());
-    let boundaries: Vec<usize> = (0..=base.len()).filter(|&i| base.is_char_boundary(i)).collect();
+    let boundaries: Vec<usize> = (0..=base.len())
+        .filter(|&i| base.is_char_boundary(i))
+        .collect();
     let mut parsed = 0;
     for window in boundaries.windows(2) {
         let (at, next) = (window[0], window[1]);
@@ -848,10 +1088,14 @@ fn mangled_files_never_panic() {
             variants.push(format!("{}{insert}{}", &base[..at], &base[at..]));
         }
         for text in variants {
-            let Ok(p) = parse(FILE, &text, false, &[]) else { continue };
+            let Ok(p) = parse(FILE, &text, false, &[]) else {
+                continue;
+            };
             parsed += 1;
             let out = edit(p, &desired);
-            let again = parse(FILE, &out, false, &[]).unwrap_or_else(|d| panic!("{}\n--- from ---\n{text}\n--- to ---\n{out}", d.message));
+            let again = parse(FILE, &out, false, &[]).unwrap_or_else(|d| {
+                panic!("{}\n--- from ---\n{text}\n--- to ---\n{out}", d.message)
+            });
             assert_eq!(edit(again, &desired), out, "unstable:\n{text}");
         }
     }

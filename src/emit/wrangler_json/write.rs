@@ -2,7 +2,8 @@
 //! through jsonc-parser's CST, which keeps every comment and every space.
 
 use jsonc_parser::cst::{
-    CstArray, CstComment, CstInputValue, CstNewlineKind, CstNode, CstObject, CstRootNode, TrailingCommaMode,
+    CstArray, CstComment, CstInputValue, CstNewlineKind, CstNode, CstObject, CstRootNode,
+    TrailingCommaMode,
 };
 
 use super::{Parsed, Scope, read};
@@ -12,19 +13,34 @@ use crate::emit::{Desired, KV_NAMESPACES, KvEntry, MARKER_TEXT};
 const KEYS: [&str; 4] = ["binding", "id", "preview_id", "remote"];
 
 pub(super) fn edit(parsed: Parsed, desired: &Desired) -> String {
-    let Parsed { text, strict_json, scopes, .. } = parsed;
+    let Parsed {
+        text,
+        strict_json,
+        scopes,
+        ..
+    } = parsed;
     // `parse` accepted this text with the same parser and options, so neither
     // can fail; if one ever did, leaving the file as it is is the safe answer.
-    let Ok(root) = CstRootNode::parse(&text, &read::options()) else { return text };
-    let Some(top) = root.object_value() else { return text };
+    let Ok(root) = CstRootNode::parse(&text, &read::options()) else {
+        return text;
+    };
+    let Some(top) = root.object_value() else {
+        return text;
+    };
 
     // Containers this edit creates follow the file's habit on trailing commas;
     // jsonc-parser can only infer it from the container being inserted into.
-    let mut editor = Editor { strict_json, trailing_commas: top.uses_trailing_commas(), added: Vec::new() };
+    let mut editor = Editor {
+        strict_json,
+        trailing_commas: top.uses_trailing_commas(),
+        added: Vec::new(),
+    };
     for scope in &scopes {
         let object = match &scope.environment {
             None => Some(top.clone()),
-            Some(name) => top.object_value("env").and_then(|env| env.object_value(name)),
+            Some(name) => top
+                .object_value("env")
+                .and_then(|env| env.object_value(name)),
         };
         if let Some(object) = object {
             editor.scope(&object, scope, desired.scope(scope.environment.as_deref()));
@@ -32,19 +48,30 @@ pub(super) fn edit(parsed: Parsed, desired: &Desired) -> String {
     }
     let mut new_env = None;
     for (name, entries) in &desired.environments {
-        let exists = top.object_value("env").is_some_and(|env| env.get(name).is_some());
+        let exists = top
+            .object_value("env")
+            .is_some_and(|env| env.get(name).is_some());
         if entries.is_empty() || exists {
             continue;
         }
         let env = match top.object_value("env") {
             Some(env) => env,
-            None => match top.append("env", CstInputValue::Object(Vec::new())).object_value() {
+            None => match top
+                .append("env", CstInputValue::Object(Vec::new()))
+                .object_value()
+            {
                 Some(env) => new_env.insert(env).clone(),
                 None => continue,
             },
         };
-        if let Some(object) = env.append(name, CstInputValue::Object(Vec::new())).object_value() {
-            let scope = Scope { environment: Some(name.clone()), entries: Vec::new() };
+        if let Some(object) = env
+            .append(name, CstInputValue::Object(Vec::new()))
+            .object_value()
+        {
+            let scope = Scope {
+                environment: Some(name.clone()),
+                entries: Vec::new(),
+            };
             editor.scope(&object, &scope, entries);
             editor.created(&object);
         }
@@ -87,14 +114,20 @@ impl Editor {
 
         // A binding listed twice counts once (the caller reports the duplicate);
         // counting both would append another entry on every run.
-        let mut done: Vec<bool> =
-            desired.iter().enumerate().map(|(i, d)| desired.iter().take(i).any(|e| e.binding == d.binding)).collect();
+        let mut done: Vec<bool> = desired
+            .iter()
+            .enumerate()
+            .map(|(i, d)| desired.iter().take(i).any(|e| e.binding == d.binding))
+            .collect();
         let mut removed = false;
         for (element, entry) in elements.iter().zip(&scope.entries) {
             if !entry.managed {
                 continue;
             }
-            let wanted = desired.iter().zip(done.iter_mut()).find(|(d, _)| d.binding == entry.binding);
+            let wanted = desired
+                .iter()
+                .zip(done.iter_mut())
+                .find(|(d, _)| d.binding == entry.binding);
             match wanted {
                 Some((wanted, done)) if !*done => {
                     *done = true;
@@ -110,10 +143,17 @@ impl Editor {
             }
         }
 
-        let missing: Vec<&KvEntry> = desired.iter().zip(&done).filter(|(_, done)| !**done).map(|(d, _)| d).collect();
+        let missing: Vec<&KvEntry> = desired
+            .iter()
+            .zip(&done)
+            .filter(|(_, done)| !**done)
+            .map(|(d, _)| d)
+            .collect();
         if !missing.is_empty() {
             let created = array.is_none();
-            let Some(array) = array.or_else(|| create(object, scope.environment.is_none())) else { return };
+            let Some(array) = array.or_else(|| create(object, scope.environment.is_none())) else {
+                return;
+            };
             // `[{ … }]` on one line would get the new entries glued to its brackets.
             array.ensure_multiline();
             for entry in missing {
@@ -156,7 +196,10 @@ fn create(object: &CstObject, top_level: bool) -> Option<CstArray> {
 
 /// A new entry, keys in [`KEYS`] order, optional ones only when wanted.
 fn value(entry: &KvEntry) -> CstInputValue {
-    let mut keys = vec![("binding".to_string(), CstInputValue::from(entry.binding.as_str()))];
+    let mut keys = vec![(
+        "binding".to_string(),
+        CstInputValue::from(entry.binding.as_str()),
+    )];
     if let Some(id) = &entry.id {
         keys.push(("id".to_string(), id.as_str().into()));
     }
@@ -179,7 +222,11 @@ enum Wanted<'a> {
 /// not rewritten, so its spelling and the rest of its line stay.
 fn update(entry: &CstObject, wanted: &KvEntry) {
     set(entry, "id", wanted.id.as_deref().map(Wanted::String));
-    set(entry, "preview_id", wanted.preview_id.as_deref().map(Wanted::String));
+    set(
+        entry,
+        "preview_id",
+        wanted.preview_id.as_deref().map(Wanted::String),
+    );
     set(entry, "remote", wanted.remote.then_some(Wanted::True));
 }
 
@@ -192,7 +239,9 @@ fn set(entry: &CstObject, key: &str, wanted: Option<Wanted>) {
                     .and_then(|v| v.as_string_lit())
                     .and_then(|v| v.decoded_value().ok())
                     .is_some_and(|v| v == *s),
-                Wanted::True => value.and_then(|v| v.as_boolean_lit()).is_some_and(|v| v.value()),
+                Wanted::True => value
+                    .and_then(|v| v.as_boolean_lit())
+                    .is_some_and(|v| v.value()),
             };
             if !holds {
                 prop.set_value(input(wanted));
@@ -215,11 +264,17 @@ fn input(wanted: Wanted) -> CstInputValue {
 
 /// Where a missing key goes: after the last key that precedes it in [`KEYS`].
 fn key_index(entry: &CstObject, key: &str) -> usize {
-    let earlier = KEYS.iter().position(|k| *k == key).map_or(&KEYS[..0], |i| &KEYS[..i]);
+    let earlier = KEYS
+        .iter()
+        .position(|k| *k == key)
+        .map_or(&KEYS[..0], |i| &KEYS[..i]);
     entry
         .properties()
         .iter()
-        .rposition(|p| p.decoded_name().is_some_and(|name| earlier.contains(&name.as_str())))
+        .rposition(|p| {
+            p.decoded_name()
+                .is_some_and(|name| earlier.contains(&name.as_str()))
+        })
         .map_or(0, |i| i + 1)
 }
 
@@ -238,10 +293,19 @@ fn remove_entry(element: CstNode) {
 /// non-trivia node and it, after the end of that node's line. The same rule
 /// decides ownership in `read::Reader::marked`.
 fn leading_comments(node: &CstNode) -> Vec<CstComment> {
-    let mut run: Vec<CstNode> = node.previous_siblings().take_while(CstNode::is_trivia).collect();
+    let mut run: Vec<CstNode> = node
+        .previous_siblings()
+        .take_while(CstNode::is_trivia)
+        .collect();
     run.reverse();
-    let above = run.iter().position(CstNode::is_newline).map_or(run.len(), |i| i + 1);
-    run.into_iter().skip(above).filter_map(|n| n.as_comment()).collect()
+    let above = run
+        .iter()
+        .position(CstNode::is_newline)
+        .map_or(run.len(), |i| i + 1);
+    run.into_iter()
+        .skip(above)
+        .filter_map(|n| n.as_comment())
+        .collect()
 }
 
 /// Removes a comment that sits on its own line, with the indentation and line
@@ -270,7 +334,11 @@ fn remove_comment_line(comment: CstComment) {
 /// indentation of existing elements to indent new ones; the text is re-parsed
 /// from scratch by the next run, where the comment is an ordinary comment.
 fn mark(entry: &CstNode, newline: &str) {
-    let Some(indent) = entry.previous_sibling().and_then(|n| n.as_whitespace()) else { return };
+    let Some(indent) = entry.previous_sibling().and_then(|n| n.as_whitespace()) else {
+        return;
+    };
     let indent_text = indent.value();
-    indent.set_value(format!("{indent_text}// {MARKER_TEXT}{newline}{indent_text}"));
+    indent.set_value(format!(
+        "{indent_text}// {MARKER_TEXT}{newline}{indent_text}"
+    ));
 }
