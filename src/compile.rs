@@ -4,15 +4,14 @@
 use std::collections::BTreeMap;
 
 use crate::diagnostics::{self, Code, Diagnostic};
-use crate::emit::{
-    self, Desired, Existing, Header, env_types, session_adapter, wrangler_json, wrangler_toml,
-};
+use crate::emit::{self, Header, env_types, session_adapter};
 use crate::eval::Evaluator;
 use crate::model::KvModel;
 use crate::plan::plan;
 use crate::resolve::{ResolveOptions, resolve};
 use crate::span::{FileId, Files, Span};
-use crate::{syntax, validate};
+use crate::wrangler::{self, Desired, Existing, ExistingScope, Facts, Format};
+use crate::{adopt, syntax, validate};
 
 /// Configs larger than this are refused.
 pub const MAX_CONFIG_BYTES: usize = 10 * 1024 * 1024;
@@ -130,12 +129,12 @@ fn run(inputs: &Inputs, options: &Options, c: &mut Compilation) -> Vec<Output> {
         Err(errors) => {
             c.diagnostics.extend(errors);
             // The wrangler file is still checked, so all its problems show at once.
-            read_wrangler(found, &[], c);
+            read_wrangler(found, c);
             return Vec::new();
         }
     };
     let evaluator = Evaluator::new(&module, &inputs.env);
-    let (model, diagnostics) = resolve(
+    let (mut model, diagnostics) = resolve(
         &evaluator,
         file_span,
         ResolveOptions {
@@ -143,33 +142,44 @@ fn run(inputs: &Inputs, options: &Options, c: &mut Compilation) -> Vec<Output> {
         },
     );
     c.diagnostics.extend(diagnostics);
-    c.diagnostics.extend(validate::validate(&model));
 
+    // The wrangler file: who owns which entry, then its ids as the last source.
     let managed: Vec<String> = model
         .bindings
         .iter()
         .map(|b| b.name.value.clone())
         .collect();
-    let mut wrangler = read_wrangler(found, &managed, c);
-    let existing = wrangler.take_existing();
+    let wrangler = read_wrangler(found, c);
+    let existing = match &wrangler {
+        Wrangler::Toml { facts, .. } | Wrangler::Json { facts, .. } => {
+            let format = wrangler.format();
+            let (existing, diagnostics) = wrangler::ownership(facts.clone(), format, &managed);
+            c.diagnostics.extend(diagnostics);
+            c.diagnostics
+                .extend(adopt::adopt(&mut model, &existing, format.file_name()));
+            existing
+        }
+        Wrangler::Missing | Wrangler::Failed => Existing::default(),
+    };
+    c.diagnostics.extend(validate::validate(&model));
     let (desired, diagnostics) = plan(&model, &existing);
     c.diagnostics.extend(diagnostics);
 
     let header = Header::new(&inputs.config.path, &options.command);
     let mut outputs = Vec::new();
-    match wrangler {
-        Wrangler::Toml { path, parsed } => {
-            let text = wrangler_toml::edit(*parsed, &desired);
+    match &wrangler {
+        Wrangler::Toml { path, parsed, .. } => {
+            let edits = wrangler::reconcile(&existing, &desired);
             outputs.push(Output {
-                path,
-                action: Action::Write(text),
+                path: path.clone(),
+                action: Action::Write(wrangler::toml::edit(parsed, &edits)),
             });
         }
-        Wrangler::Json { path, parsed } => {
-            let text = wrangler_json::edit(*parsed, &desired);
+        Wrangler::Json { path, parsed, .. } => {
+            let edits = wrangler::reconcile(&existing, &desired);
             outputs.push(Output {
-                path,
-                action: Action::Write(text),
+                path: path.clone(),
+                action: Action::Write(wrangler::json::edit(parsed, &edits)),
             });
         }
         Wrangler::Missing if model.in_use() => {
@@ -185,15 +195,24 @@ fn run(inputs: &Inputs, options: &Options, c: &mut Compilation) -> Vec<Output> {
                 "# Created by quickback-kv from {}. Everything but the entries marked\n# \"Managed by quickback-kv\" is yours to edit.\n",
                 inputs.config.path.replace('\n', " ")
             );
-            let scaffold = wrangler_toml::Scaffold {
+            let scaffold = wrangler::toml::Scaffold {
                 header: &header_comment,
                 name,
                 compatibility_date: date,
             };
-            let path = WRANGLER_FILES[2].to_string();
+            // A new file has an empty top level and nothing else.
+            let empty = Existing {
+                format: Some(Format::Toml),
+                scopes: vec![ExistingScope {
+                    environment: None,
+                    entries: Vec::new(),
+                }],
+                ..Existing::default()
+            };
+            let edits = wrangler::reconcile(&empty, &desired);
             outputs.push(Output {
-                path,
-                action: Action::Write(wrangler_toml::scaffold(&scaffold, &desired)),
+                path: WRANGLER_FILES[2].to_string(),
+                action: Action::Write(wrangler::toml::scaffold(&scaffold, &edits)),
             });
         }
         Wrangler::Missing | Wrangler::Failed => {}
@@ -358,21 +377,23 @@ enum Wrangler {
     Failed,
     Toml {
         path: String,
-        parsed: Box<wrangler_toml::Parsed>,
+        parsed: Box<wrangler::toml::Parsed>,
+        facts: Facts,
     },
     Json {
         path: String,
-        parsed: Box<wrangler_json::Parsed>,
+        parsed: Box<wrangler::json::Parsed>,
+        facts: Facts,
+        strict: bool,
     },
 }
 
 impl Wrangler {
-    /// What the file declares, moved out: the edits work from their own parse.
-    fn take_existing(&mut self) -> Existing {
+    fn format(&self) -> Format {
         match self {
-            Wrangler::Toml { parsed, .. } => std::mem::take(&mut parsed.existing),
-            Wrangler::Json { parsed, .. } => std::mem::take(&mut parsed.existing),
-            Wrangler::Missing | Wrangler::Failed => Existing::default(),
+            Wrangler::Json { strict: true, .. } => Format::Json,
+            Wrangler::Json { .. } => Format::Jsonc,
+            _ => Format::Toml,
         }
     }
 }
@@ -386,8 +407,7 @@ fn find_wrangler(files: &[FileInput]) -> Option<&FileInput> {
     })
 }
 
-/// `managed`: the bindings the config asks for; a strict `wrangler.json` owns its entries by name.
-fn read_wrangler(found: Option<&FileInput>, managed: &[String], c: &mut Compilation) -> Wrangler {
+fn read_wrangler(found: Option<&FileInput>, c: &mut Compilation) -> Wrangler {
     let Some(found) = found else {
         return Wrangler::Missing;
     };
@@ -409,18 +429,24 @@ fn read_wrangler(found: Option<&FileInput>, managed: &[String], c: &mut Compilat
         return Wrangler::Failed;
     };
     let path = found.path.clone();
+    let text = c.files.text(file);
     let parsed = if path.ends_with(".toml") {
-        wrangler_toml::parse(file, c.files.text(file)).map(|parsed| Wrangler::Toml {
-            path,
-            parsed: Box::new(parsed),
-        })
-    } else {
-        let strict_json = path.ends_with(".json");
-        wrangler_json::parse(file, c.files.text(file), strict_json, managed).map(|parsed| {
-            Wrangler::Json {
+        wrangler::toml::parse(file, text).and_then(|parsed| {
+            let facts = wrangler::read(&parsed.root(), file, Format::Toml)?;
+            Ok(Wrangler::Toml {
                 path,
                 parsed: Box::new(parsed),
-            }
+                facts,
+            })
+        })
+    } else {
+        let strict = path.ends_with(".json");
+        let format = if strict { Format::Json } else { Format::Jsonc };
+        wrangler::json::parse(file, text, format).map(|(parsed, facts)| Wrangler::Json {
+            path,
+            parsed: Box::new(parsed),
+            facts,
+            strict,
         })
     };
     parsed.unwrap_or_else(|d| {

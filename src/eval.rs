@@ -23,6 +23,8 @@ pub enum Via {
     EnvVar(String),
     /// The fallback of an environment variable that was not set.
     EnvFallback(String),
+    /// Written in the wrangler file (an id the compiler adopted or wrote before).
+    WranglerFile,
 }
 
 /// A string known at compile time.

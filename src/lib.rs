@@ -8,6 +8,7 @@
 // Diagnostics travel in `Err` on cold paths; boxing them would only add noise.
 #![allow(clippy::result_large_err)]
 
+pub mod adopt;
 pub mod cli;
 pub mod compile;
 pub mod diagnostics;
@@ -20,3 +21,4 @@ pub mod resolve;
 pub mod span;
 pub mod syntax;
 pub mod validate;
+pub mod wrangler;

@@ -6,10 +6,12 @@
 use std::collections::BTreeMap;
 
 use crate::diagnostics::{Code, Diagnostic};
-use crate::emit::{Desired, Existing, KV_NAMESPACES, KvEntry};
+use crate::eval::Via;
+use crate::model::Resolved;
 use crate::model::{Binding, KvModel};
 use crate::span::Span;
 use crate::validate;
+use crate::wrangler::{Desired, Existing, KvEntry, Marker};
 
 pub fn plan(model: &KvModel, existing: &Existing) -> (Desired, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
@@ -38,13 +40,7 @@ pub fn plan(model: &KvModel, existing: &Existing) -> (Desired, Vec<Diagnostic>) 
     let top = model
         .bindings
         .iter()
-        .map(|b| {
-            entry(
-                b,
-                b.id.as_ref().map(|i| &i.value),
-                b.preview_id.as_ref().map(|i| &i.value),
-            )
-        })
+        .map(|b| entry(b, b.id.as_ref(), b.preview_id.as_ref().map(|i| &i.value)))
         .collect();
     let mut desired = Desired {
         top,
@@ -57,7 +53,7 @@ pub fn plan(model: &KvModel, existing: &Existing) -> (Desired, Vec<Diagnostic>) 
             .map(|b| match b.environment(name) {
                 Some(own) if own.id.is_some() || own.id_failed => entry(
                     b,
-                    own.id.as_ref().map(|i| &i.value),
+                    own.id.as_ref(),
                     own.preview_id.as_ref().map(|i| &i.value),
                 ),
                 own => {
@@ -67,11 +63,11 @@ pub fn plan(model: &KvModel, existing: &Existing) -> (Desired, Vec<Diagnostic>) 
                     let preview = own
                         .and_then(|o| o.preview_id.as_ref())
                         .or(b.preview_id.as_ref());
-                    entry(
-                        b,
-                        b.id.as_ref().map(|i| &i.value),
-                        preview.map(|i| &i.value),
-                    )
+                    // The top level's id, shared: the entry follows it, whatever its source.
+                    KvEntry {
+                        marker: Marker::Plain,
+                        ..entry(b, b.id.as_ref(), preview.map(|i| &i.value))
+                    }
                 }
             })
             .collect();
@@ -81,12 +77,19 @@ pub fn plan(model: &KvModel, existing: &Existing) -> (Desired, Vec<Diagnostic>) 
     (desired, diagnostics)
 }
 
-fn entry(binding: &Binding, id: Option<&String>, preview_id: Option<&String>) -> KvEntry {
+/// An entry with its own `id`: marked [`Marker::KeptId`] when that id is the wrangler file's.
+fn entry(binding: &Binding, id: Option<&Resolved<String>>, preview_id: Option<&String>) -> KvEntry {
+    let from_file = id.is_some_and(|i| i.origin.via == Via::WranglerFile);
     KvEntry {
         binding: binding.name.value.clone(),
-        id: id.cloned(),
+        id: id.map(|i| i.value.clone()),
         preview_id: preview_id.cloned(),
         remote: binding.remote,
+        marker: if from_file {
+            Marker::KeptId
+        } else {
+            Marker::Plain
+        },
     }
 }
 
@@ -176,51 +179,35 @@ fn interface_clashes(environments: &[(String, Span)]) -> Vec<Diagnostic> {
     out
 }
 
-/// A binding the config manages must not also be bound by hand in the wrangler
-/// file, in any scope: the compiler writes every binding into every scope.
+/// A name the config binds to a KV namespace must not be a binding of another
+/// kind in the wrangler file, in any scope: the compiler writes every KV binding
+/// into every scope. (A hand-written `kv_namespaces` entry with the name is
+/// adopted instead; see `crate::wrangler`.)
 fn duplicates(model: &KvModel, existing: &Existing) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for binding in &model.bindings {
         let name = &binding.name.value;
-        for other in existing
-            .bindings
-            .iter()
-            .filter(|b| !b.managed && &b.name == name)
-        {
+        for other in existing.others.iter().filter(|b| &b.name == name) {
             let scope = other
                 .environment
                 .as_ref()
                 .map_or(String::new(), |e| format!(" in `env.{e}`"));
-            let (label, help) = if other.kind == KV_NAMESPACES {
-                (
-                    format!("the wrangler file binds `{name}` by hand{scope}"),
-                    format!(
-                        "delete the hand-written `{name}` entry (quickback-kv writes its own), or {}",
-                        rename_hint(binding)
-                    ),
-                )
-            } else {
-                (
-                    format!("`{name}` is already a `{}` binding{scope}", other.kind),
-                    format!(
-                        "{}; `{name}` stays the `{}` binding",
-                        rename_hint(binding),
-                        other.kind
-                    ),
-                )
-            };
             out.push(
                 Diagnostic::new(
                     Code::KvDuplicateBinding,
                     format!("binding `{name}` is bound twice"),
                     other.span,
-                    label,
+                    format!("`{name}` is already a `{}` binding{scope}", other.kind),
                 )
                 .with_label(
                     binding_span(binding),
                     format!("the config asks quickback-kv to bind `{name}` to a KV namespace"),
                 )
-                .with_help(help),
+                .with_help(format!(
+                    "{}; `{name}` stays the `{}` binding",
+                    rename_hint(binding),
+                    other.kind
+                )),
             );
         }
     }

@@ -690,51 +690,56 @@ impl<'a, 'm> Resolver<'a, 'm> {
     }
 
     fn check_conflicts(&mut self, sources: &[Resolved<String>]) {
-        let Some(winner) = sources.first() else {
-            return;
-        };
-        let losers: Vec<_> = sources.iter().filter(|s| s.value != winner.value).collect();
-        let Some(first) = losers.first() else { return };
-        let mut d = Diagnostic::new(
-            Code::KvConflictingNamespaceIds,
-            format!(
-                "`{}` and `{}` give different namespace ids",
-                winner.origin.path, first.origin.path
-            ),
-            first.origin.value_span,
-            format!("`{}` gives \"{}\"", first.origin.path, first.value),
+        self.diagnostics.extend(conflicts(sources));
+    }
+}
+
+/// `kv::conflicting-namespace-ids` when the locations giving one value disagree
+/// (`sources` in resolution order: the winner first).
+pub fn conflicts(sources: &[Resolved<String>]) -> Option<Diagnostic> {
+    let winner = sources.first()?;
+    let losers: Vec<_> = sources.iter().filter(|s| s.value != winner.value).collect();
+    let first = losers.first()?;
+    let mut d = Diagnostic::new(
+        Code::KvConflictingNamespaceIds,
+        format!(
+            "`{}` and `{}` give different namespace ids",
+            winner.origin.path, first.origin.path
+        ),
+        first.origin.value_span,
+        format!("`{}` gives \"{}\"", first.origin.path, first.value),
+    );
+    for loser in &losers[1..] {
+        d = d.with_label(
+            loser.origin.value_span,
+            format!("`{}` gives \"{}\"", loser.origin.path, loser.value),
         );
-        for loser in &losers[1..] {
-            d = d.with_label(
-                loser.origin.value_span,
-                format!("`{}` gives \"{}\"", loser.origin.path, loser.value),
-            );
-        }
-        d = d
+    }
+    d = d
             .with_label(
                 winner.origin.value_span,
                 format!("`{}` gives \"{}\" and would win: it comes first", winner.origin.path, winner.value),
             )
             .with_help(format!(
-                "make every location give the same id, or keep only `{}`; ids are taken from the storage provider, then auth `kvId`, then database `kvNamespaceId`",
+                "make every location give the same id, or keep only `{}`; ids are taken from the storage provider, then auth `kvId`, then database `kvNamespaceId`, then the wrangler file",
                 winner.origin.path
             ));
-        // A quick fix only where every losing value is a literal written at its use site.
-        let editable = losers
+    // A quick fix only where every losing value is a literal written at its use site.
+    let editable = losers.iter().all(|l| {
+        matches!(l.origin.via, Via::Literal | Via::WranglerFile)
+            && l.origin.use_span == l.origin.value_span
+    });
+    if editable {
+        let edits = losers
             .iter()
-            .all(|l| l.origin.via == Via::Literal && l.origin.use_span == l.origin.value_span);
-        if editable {
-            let edits = losers
-                .iter()
-                .map(|l| Edit {
-                    span: l.origin.value_span,
-                    replacement: crate::emit::ts::string_literal(&winner.value),
-                })
-                .collect();
-            d = d.with_fix(format!("use \"{}\" everywhere", winner.value), edits);
-        }
-        self.diagnostics.push(d);
+            .map(|l| Edit {
+                span: l.origin.value_span,
+                replacement: crate::emit::ts::string_literal(&winner.value),
+            })
+            .collect();
+        d = d.with_fix(format!("use \"{}\" everywhere", winner.value), edits);
     }
+    Some(d)
 }
 
 fn resolved(value: Str, path: &str, use_span: Span) -> Resolved<String> {

@@ -34,13 +34,13 @@ export default defineConfig({
 });
 "#;
 
+/// `KV` is already the Workers AI binding: the config's KV binding collides with it.
 const WRANGLER_WITH_KV: &str = r#"name = "notes-api"
 main = "src/index.ts"
 compatibility_date = "2026-06-01"
 
-[[kv_namespaces]]
+[ai]
 binding = "KV"
-id = "0f2ac74b498b48028cb68387c421e279"
 "#;
 
 struct Client {
@@ -435,7 +435,7 @@ fn conflict_is_published_explained_hovered_and_fixed() {
 
 #[test]
 fn wrangler_diagnostics_are_published_on_the_wrangler_file_and_cleared() {
-    // A hand-written `KV` entry collides with the binding the config asks for.
+    // The `[ai]` binding `KV` collides with the binding the config asks for.
     let dir = project(VALID, Some(WRANGLER_WITH_KV));
     let root = dir.path();
     let config = uri(root, "quickback/quickback.config.ts");
@@ -498,7 +498,7 @@ fn an_open_wrangler_file_alone_is_checked_with_the_config_on_disk() {
         published["diagnostics"][0]["code"], "kv::duplicate-binding",
         "{published:#}"
     );
-    // Renaming the hand-written entry in the buffer resolves it.
+    // Renaming the AI binding in the buffer resolves it.
     let (line, character) = position(WRANGLER_WITH_KV, "KV\"");
     let rename = json!({ "range": { "start": { "line": line, "character": character }, "end": { "line": line, "character": character + 2 } }, "text": "CACHE" });
     client.change(&wrangler, 4, json!([rename]));

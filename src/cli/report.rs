@@ -216,7 +216,7 @@ fn describe_origin(files: &Files, origin: &Origin) -> String {
         position.char_col + 1
     );
     match &origin.via {
-        Via::Literal => format!("{} ({place})", origin.path),
+        Via::Literal | Via::WranglerFile => format!("{} ({place})", origin.path),
         Via::EnvVar(name) => format!("{} via environment variable {name} ({place})", origin.path),
         Via::EnvFallback(name) => format!(
             "{} via the fallback for {name}, which is unset or empty ({place})",
@@ -290,7 +290,7 @@ fn bindings(c: &Compilation, ranges: &mut json::Ranges) -> Vec<JsonBinding> {
         range: ranges.range(origin.value_span),
         env_var: match &origin.via {
             Via::EnvVar(n) | Via::EnvFallback(n) => Some(n.clone()),
-            Via::Literal => None,
+            Via::Literal | Via::WranglerFile => None,
         },
         env_fallback: matches!(origin.via, Via::EnvFallback(_)),
     };

@@ -2,6 +2,8 @@
 //! a base interface where a binding missing from some environment is optional,
 //! and one interface per environment (`staging` → `StagingEnv`).
 
+use std::collections::HashMap;
+
 use askama::Template;
 
 use super::{Desired, Existing, Header, ts};
@@ -60,21 +62,30 @@ pub fn render(
             doc: binding_doc(b),
         })
         .collect();
-    for hand in existing
+    // By name: a file may hold many hand-written entries.
+    let mut index: HashMap<String, usize> = present
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.name.clone(), i))
+        .collect();
+    for (scope, hand) in existing
         .hand_written_kv()
-        .filter(|b| is_binding_name(&b.name))
+        .filter(|(_, b)| is_binding_name(&b.binding.value))
     {
-        let scope = hand.environment.as_deref();
-        match present.iter_mut().find(|p| p.name == hand.name) {
+        let name = &hand.binding.value;
+        match index.get(name).and_then(|&i| present.get_mut(i)) {
             Some(p) if !p.scopes.contains(&scope) => p.scopes.push(scope),
             Some(_) => {}
-            None => present.push(Present {
-                name: hand.name.clone(),
-                scopes: vec![scope],
-                doc: vec![
-                    "Workers KV namespace declared by hand in the wrangler config.".to_string(),
-                ],
-            }),
+            None => {
+                index.insert(name.clone(), present.len());
+                present.push(Present {
+                    name: name.clone(),
+                    scopes: vec![scope],
+                    doc: vec![
+                        "Workers KV namespace declared by hand in the wrangler config.".to_string(),
+                    ],
+                });
+            }
         }
     }
     present.sort_by(|a, b| a.name.cmp(&b.name));
@@ -113,10 +124,13 @@ fn binding_doc(b: &Binding) -> Vec<String> {
     match &b.id {
         Some(id) => {
             doc.push(describe("Workers KV namespace", &id.value, &id.origin));
+            // The config's locations only: whether the wrangler file's entry counts
+            // depends on whether it is marked yet, and the text must not flap.
             let others: Vec<&str> = b
                 .id_sources
                 .iter()
                 .skip(1)
+                .filter(|s| s.origin.via != Via::WranglerFile)
                 .map(|s| s.origin.path.as_str())
                 .collect();
             if !others.is_empty() {
@@ -142,7 +156,7 @@ fn binding_doc(b: &Binding) -> Vec<String> {
 
 fn describe(what: &str, id: &str, origin: &Origin) -> String {
     match &origin.via {
-        Via::Literal => format!("{what} `{id}`, from `{}`.", origin.path),
+        Via::Literal | Via::WranglerFile => format!("{what} `{id}`, from `{}`.", origin.path),
         Via::EnvVar(var) => format!(
             "{what} from `{}`, read from `process.env.{var}` at build time.",
             origin.path

@@ -1,98 +1,12 @@
-//! Outputs: the wrangler config edit and the two generated TypeScript files.
+//! The generated TypeScript outputs (the wrangler config is `crate::wrangler`'s).
 //! Each output has one module that builds its view model; templates only print.
 
 pub mod env_types;
 pub mod session_adapter;
 pub mod ts;
-pub mod wrangler_json;
-pub mod wrangler_toml;
 
-use crate::span::Span;
-
-/// One `kv_namespaces` entry the compiler wants in the wrangler config.
-/// Keys are written in this order: `binding`, `id`, `preview_id`, `remote`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct KvEntry {
-    pub binding: String,
-    /// `None`: no `id` key (wrangler creates the namespace on first deploy).
-    pub id: Option<String>,
-    pub preview_id: Option<String>,
-    /// `remote = true` when set; the key is absent otherwise.
-    pub remote: bool,
-}
-
-/// Every `kv_namespaces` entry the compiler wants, per scope of the wrangler config.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Desired {
-    /// Top-level `kv_namespaces`.
-    pub top: Vec<KvEntry>,
-    /// `env.<name>.kv_namespaces`, in the order environments should appear.
-    /// An environment listed here but absent from the file is created.
-    pub environments: Vec<(String, Vec<KvEntry>)>,
-}
-
-impl Desired {
-    /// The entries wanted in one scope (`None`: top level).
-    pub fn scope(&self, environment: Option<&str>) -> &[KvEntry] {
-        match environment {
-            None => &self.top,
-            Some(name) => self
-                .environments
-                .iter()
-                .find(|(n, _)| n == name)
-                .map_or(&[], |(_, e)| e),
-        }
-    }
-}
-
-/// The key of wrangler's KV namespace bindings, in every scope.
-pub const KV_NAMESPACES: &str = "kv_namespaces";
-
-/// Marks an entry the compiler owns: a comment directly above it (`#` in TOML,
-/// `//` in JSONC). Detection looks for [`MARKER_PROBE`] in that comment.
-pub const MARKER_TEXT: &str =
-    "Managed by quickback-kv: change the Quickback config, not this entry.";
-pub const MARKER_PROBE: &str = "Managed by quickback-kv";
-
-/// A binding already present in the wrangler file, for duplicate checks and types.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ExistingBinding {
-    pub name: String,
-    /// The binding's name in the file.
-    pub span: Span,
-    /// Whether the compiler owns it (and may rewrite or remove it).
-    pub managed: bool,
-    /// The key that declares it: `kv_namespaces`, `d1_databases`, `vars`, …
-    pub kind: String,
-    /// `None` at top level, else the `env.<name>` it is declared in.
-    pub environment: Option<String>,
-}
-
-/// An `env.<name>` section of the wrangler file.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Environment {
-    pub name: String,
-    /// The section's name in the file (its header or key).
-    pub span: Span,
-}
-
-/// What the compiler needs to know of an existing wrangler config before editing it.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Existing {
-    /// Every binding of every kind, in every scope, in file order.
-    pub bindings: Vec<ExistingBinding>,
-    /// Environments in file order.
-    pub environments: Vec<Environment>,
-}
-
-impl Existing {
-    /// KV bindings the user wrote by hand (not owned by the compiler), per scope.
-    pub fn hand_written_kv(&self) -> impl Iterator<Item = &ExistingBinding> {
-        self.bindings
-            .iter()
-            .filter(|b| b.kind == KV_NAMESPACES && !b.managed)
-    }
-}
+// The wrangler-edit types the TypeScript outputs read.
+pub use crate::wrangler::{Desired, Existing, KvEntry};
 
 /// The first line of every file the compiler generates; a file without it is
 /// never overwritten or deleted.

@@ -274,7 +274,7 @@ impl Lines<'_> {
             out.push_str(&format!(", value on line {value_line}"));
         }
         match &origin.via {
-            Via::Literal => {}
+            Via::Literal | Via::WranglerFile => {}
             Via::EnvVar(name) => out.push_str(&format!(", from `process.env.{name}`")),
             Via::EnvFallback(name) => {
                 out.push_str(&format!(", the fallback: `{name}` is unset or empty"))

@@ -6,158 +6,130 @@ use jsonc_parser::cst::{
     TrailingCommaMode,
 };
 
-use super::{Parsed, Scope, read};
-use crate::emit::{Desired, KV_NAMESPACES, KvEntry, MARKER_TEXT};
+use super::read;
+use crate::wrangler::{ENV, Format, KV_NAMESPACES, KvEntry, MARKER_PROBE, Marker, Op, ScopeEdit};
 
 /// The keys of an entry the compiler writes, in the order it writes them.
-const KEYS: [&str; 4] = ["binding", "id", "preview_id", "remote"];
+const KEYS: [&str; 4] = crate::wrangler::ENTRY_KEYS;
 
-pub(super) fn edit(parsed: Parsed, desired: &Desired) -> String {
-    let Parsed {
-        text,
-        strict_json,
-        scopes,
-        ..
-    } = parsed;
+pub(super) fn edit(text: &str, format: Format, edits: &[ScopeEdit]) -> String {
     // `parse` accepted this text with the same parser and options, so neither
     // can fail; if one ever did, leaving the file as it is is the safe answer.
-    let Ok(root) = CstRootNode::parse(&text, &read::options()) else {
-        return text;
+    let Ok(root) = CstRootNode::parse(text, &read::options()) else {
+        return text.to_string();
     };
     let Some(top) = root.object_value() else {
-        return text;
+        return text.to_string();
     };
 
     // Containers this edit creates follow the file's habit on trailing commas;
     // jsonc-parser can only infer it from the container being inserted into.
     let mut editor = Editor {
-        strict_json,
         trailing_commas: top.uses_trailing_commas(),
-        added: Vec::new(),
+        marked: Vec::new(),
     };
-    for scope in &scopes {
-        let object = match &scope.environment {
-            None => Some(top.clone()),
-            Some(name) => top
-                .object_value("env")
-                .and_then(|env| env.object_value(name)),
+    let mut new_env = None;
+    for edit in edits {
+        let object = match (&edit.environment, edit.exists) {
+            (None, _) => Some(top.clone()),
+            (Some(name), true) => top.object_value(ENV).and_then(|env| env.object_value(name)),
+            (Some(name), false) => {
+                let env = match top.object_value(ENV) {
+                    Some(env) => Some(env),
+                    None => top
+                        .append(ENV, CstInputValue::Object(Vec::new()))
+                        .object_value()
+                        .map(|env| new_env.insert(env).clone()),
+                };
+                let created = env.and_then(|env| {
+                    env.append(name, CstInputValue::Object(Vec::new()))
+                        .object_value()
+                });
+                if let Some(object) = &created {
+                    editor.scope(object, &edit.ops);
+                    editor.created(object);
+                }
+                continue;
+            }
         };
         if let Some(object) = object {
-            editor.scope(&object, scope, desired.scope(scope.environment.as_deref()));
-        }
-    }
-    let mut new_env = None;
-    for (name, entries) in &desired.environments {
-        let exists = top
-            .object_value("env")
-            .is_some_and(|env| env.get(name).is_some());
-        if entries.is_empty() || exists {
-            continue;
-        }
-        let env = match top.object_value("env") {
-            Some(env) => env,
-            None => match top
-                .append("env", CstInputValue::Object(Vec::new()))
-                .object_value()
-            {
-                Some(env) => new_env.insert(env).clone(),
-                None => continue,
-            },
-        };
-        if let Some(object) = env
-            .append(name, CstInputValue::Object(Vec::new()))
-            .object_value()
-        {
-            let scope = Scope {
-                environment: Some(name.clone()),
-                entries: Vec::new(),
-            };
-            editor.scope(&object, &scope, entries);
-            editor.created(&object);
+            editor.scope(&object, &edit.ops);
         }
     }
     if let Some(env) = new_env {
         editor.created(&env);
     }
 
-    if !strict_json {
+    if format.marks() {
         let newline = match root.newline_kind() {
             CstNewlineKind::LineFeed => "\n",
             CstNewlineKind::CarriageReturnLineFeed => "\r\n",
             CstNewlineKind::CarriageReturn => "\r",
         };
-        for entry in &editor.added {
-            mark(entry, newline);
+        for (entry, marker) in &editor.marked {
+            mark(entry, *marker, newline);
         }
     }
     root.to_string()
 }
 
 struct Editor {
-    strict_json: bool,
     /// Whether the file ends its multi-line objects and arrays with a comma.
     trailing_commas: bool,
-    /// Entries appended by this edit; they get the marker once every insertion is done.
-    added: Vec<CstNode>,
+    /// Entries appended or adopted by this edit; they get the marker once every insertion is done.
+    marked: Vec<(CstNode, Marker)>,
 }
 
 impl Editor {
-    /// Brings one scope's `kv_namespaces` to `desired`. `scope` is what `parse`
-    /// read there (nothing for an environment created by this edit).
-    fn scope(&mut self, object: &CstObject, scope: &Scope, desired: &[KvEntry]) {
+    /// Applies one scope's operations to its object.
+    fn scope(&mut self, object: &CstObject, ops: &[Op]) {
         let prop = object.get(KV_NAMESPACES);
         let array = prop.as_ref().and_then(|p| p.array_value());
         let elements = array.as_ref().map(CstArray::elements).unwrap_or_default();
-        if elements.len() != scope.entries.len() || (prop.is_some() && array.is_none()) {
-            return; // not the tree `parse` read; unreachable for the same text
-        }
 
-        // A binding listed twice counts once (the caller reports the duplicate);
-        // counting both would append another entry on every run.
-        let mut done: Vec<bool> = desired
-            .iter()
-            .enumerate()
-            .map(|(i, d)| desired.iter().take(i).any(|e| e.binding == d.binding))
-            .collect();
         let mut removed = false;
-        for (element, entry) in elements.iter().zip(&scope.entries) {
-            if !entry.managed {
-                continue;
-            }
-            let wanted = desired
-                .iter()
-                .zip(done.iter_mut())
-                .find(|(d, _)| d.binding == entry.binding);
-            match wanted {
-                Some((wanted, done)) if !*done => {
-                    *done = true;
-                    if let Some(object) = element.as_object() {
-                        update(&object, wanted);
+        let mut missing = Vec::new();
+        let mut adopted = Vec::new();
+        for op in ops {
+            match op {
+                Op::Update { index, entry, mark } => {
+                    if let Some(element) = elements.get(*index) {
+                        if let Some(object) = element.as_object() {
+                            update(&object, entry);
+                        }
+                        if let Some(marker) = mark
+                            && !replace_marker(element, *marker)
+                        {
+                            adopted.push((element.clone(), *marker));
+                        }
                     }
                 }
-                _ if self.strict_json => {}
-                _ => {
-                    remove_entry(element.clone());
-                    removed = true;
+                Op::Remove { index } => {
+                    if let Some(element) = elements.get(*index) {
+                        remove_entry(element.clone());
+                        removed = true;
+                    }
                 }
+                Op::Append(entry) => missing.push(entry),
             }
         }
+        if !adopted.is_empty()
+            && let Some(array) = &array
+        {
+            // A marker needs a line of its own above the entry.
+            array.ensure_multiline();
+        }
+        self.marked.extend(adopted);
 
-        let missing: Vec<&KvEntry> = desired
-            .iter()
-            .zip(&done)
-            .filter(|(_, done)| !**done)
-            .map(|(d, _)| d)
-            .collect();
         if !missing.is_empty() {
             let created = array.is_none();
-            let Some(array) = array.or_else(|| create(object, scope.environment.is_none())) else {
+            let Some(array) = array.or_else(|| create(object)) else {
                 return;
             };
             // `[{ … }]` on one line would get the new entries glued to its brackets.
             array.ensure_multiline();
             for entry in missing {
-                self.added.push(array.append(value(entry)));
+                self.marked.push((array.append(value(entry)), entry.marker));
             }
             if created && self.trailing_commas {
                 array.set_trailing_commas(TrailingCommaMode::IfMultiline);
@@ -182,11 +154,11 @@ impl Editor {
     }
 }
 
-/// Adds an empty `kv_namespaces` to a scope: at the top level before `env`, so
-/// the top-level bindings read first, else at the end.
-fn create(object: &CstObject, top_level: bool) -> Option<CstArray> {
+/// Adds an empty `kv_namespaces` to a scope: before `env` (only the top level
+/// has one), so the top-level bindings read first, else at the end.
+fn create(object: &CstObject) -> Option<CstArray> {
     let empty = CstInputValue::Array(Vec::new());
-    let env = if top_level { object.get("env") } else { None };
+    let env = object.get(ENV);
     let prop = match env {
         Some(env) => object.insert(env.property_index(), KV_NAMESPACES, empty),
         None => object.append(KV_NAMESPACES, empty),
@@ -333,12 +305,36 @@ fn remove_comment_line(comment: CstComment) {
 /// leaf. This runs after every insertion, because the library reads the
 /// indentation of existing elements to indent new ones; the text is re-parsed
 /// from scratch by the next run, where the comment is an ordinary comment.
-fn mark(entry: &CstNode, newline: &str) {
+fn mark(entry: &CstNode, marker: Marker, newline: &str) {
     let Some(indent) = entry.previous_sibling().and_then(|n| n.as_whitespace()) else {
         return;
     };
     let indent_text = indent.value();
     indent.set_value(format!(
-        "{indent_text}// {MARKER_TEXT}{newline}{indent_text}"
+        "{indent_text}// {}{newline}{indent_text}",
+        marker.text()
     ));
+}
+
+/// Rewrites the marker comment above an owned entry as `marker`; false when it has none.
+fn replace_marker(element: &CstNode, marker: Marker) -> bool {
+    let Some(comment) = leading_comments(element)
+        .into_iter()
+        .rev()
+        .find(|c| c.raw_value().contains(MARKER_PROBE))
+    else {
+        return false;
+    };
+    let raw = comment.raw_value();
+    let at = raw.find(MARKER_PROBE).unwrap_or(0);
+    let head = raw.get(..at).unwrap_or("");
+    let tail = if comment.is_line_comment() {
+        ""
+    } else {
+        raw.get(at..)
+            .and_then(|t| t.find("*/").map(|i| &t[i..]))
+            .unwrap_or("")
+    };
+    comment.set_raw_value(format!("{head}{}{tail}", marker.text()));
+    true
 }

@@ -1,6 +1,70 @@
-use super::*;
-use crate::diagnostics::Code;
-use crate::emit::{ExistingBinding, KV_NAMESPACES, KvEntry, MARKER_TEXT};
+use crate::diagnostics::{Code, Diagnostic};
+use crate::span::FileId;
+use crate::wrangler::{
+    Desired, EntryFacts, Existing, Format, KvEntry, MARKER_TEXT, Owner, ownership, reconcile,
+};
+
+/// The JSON half with the core's ownership and reconcile steps around it, as
+/// `compile` runs them.
+struct Parsed {
+    existing: Existing,
+    inner: super::Parsed,
+}
+
+/// `adopt`: the bindings the config manages.
+fn parse(
+    file: FileId,
+    text: &str,
+    strict_json: bool,
+    adopt: &[String],
+) -> Result<Parsed, Diagnostic> {
+    let format = if strict_json {
+        Format::Json
+    } else {
+        Format::Jsonc
+    };
+    let (inner, facts) = super::parse(file, text, format)?;
+    let (existing, diagnostics) = ownership(facts, format, adopt);
+    if let Some(d) = diagnostics.into_iter().find(Diagnostic::is_error) {
+        return Err(d);
+    }
+    Ok(Parsed { existing, inner })
+}
+
+fn edit(parsed: Parsed, desired: &Desired) -> String {
+    super::edit(&parsed.inner, &reconcile(&parsed.existing, desired))
+}
+
+/// Every binding the file declares, in file order per scope: KV entries first.
+fn bindings(parsed: &Parsed) -> Vec<(String, String, Option<String>, crate::span::Span, bool)> {
+    let mut out = Vec::new();
+    for scope in &parsed.existing.scopes {
+        for e in &scope.entries {
+            out.push((
+                e.facts.binding.value.clone(),
+                "kv_namespaces".to_string(),
+                scope.environment.clone(),
+                e.facts.binding.span,
+                e.owner != Owner::HandWritten,
+            ));
+        }
+        for o in parsed
+            .existing
+            .others
+            .iter()
+            .filter(|o| o.environment == scope.environment)
+        {
+            out.push((
+                o.name.clone(),
+                o.kind.clone(),
+                o.environment.clone(),
+                o.span,
+                false,
+            ));
+        }
+    }
+    out
+}
 
 const FILE: FileId = FileId(3);
 const ID: &str = "0123456789abcdef0123456789abcdef";
@@ -13,6 +77,7 @@ fn kv(binding: &str, id: &str) -> KvEntry {
         id: Some(id.into()),
         preview_id: None,
         remote: false,
+        marker: Default::default(),
     }
 }
 
@@ -91,10 +156,17 @@ fn pointed<'t>(text: &'t str, d: &Diagnostic) -> &'t str {
 fn kv_bindings(parsed: &Parsed) -> Vec<(&str, bool, Option<&str>)> {
     parsed
         .existing
-        .bindings
+        .scopes
         .iter()
-        .filter(|b| b.kind == KV_NAMESPACES)
-        .map(|b| (b.name.as_str(), b.managed, b.environment.as_deref()))
+        .flat_map(|s| {
+            s.entries.iter().map(|e| {
+                (
+                    e.facts.binding.value.as_str(),
+                    e.owner != Owner::HandWritten,
+                    s.environment.as_deref(),
+                )
+            })
+        })
         .collect()
 }
 
@@ -227,12 +299,14 @@ fn new_entries_write_only_wanted_keys_in_order() {
             id: None,
             preview_id: None,
             remote: false,
+            marker: Default::default(),
         },
         KvEntry {
             binding: "B".into(),
             id: Some(ID.into()),
             preview_id: Some(PREVIEW.into()),
             remote: true,
+            marker: Default::default(),
         },
     ]);
     let out = edit_jsonc("{\n  \"name\": \"w\"\n}\n", &desired);
@@ -312,6 +386,7 @@ fn optional_keys_are_added_in_order_and_removed_when_unwanted() {
         id: Some(ID.into()),
         preview_id: Some(PREVIEW.into()),
         remote: true,
+        marker: Default::default(),
     };
     let out = edit_jsonc(OWNED, &top(vec![with_all]));
     let (removed, added) = changed_lines(OWNED, &out);
@@ -334,6 +409,7 @@ fn optional_keys_are_added_in_order_and_removed_when_unwanted() {
         id: None,
         preview_id: None,
         remote: false,
+        marker: Default::default(),
     };
     let out = edit_jsonc(&out, &top(vec![bare]));
     assert_eq!(
@@ -463,10 +539,10 @@ fn a_second_owned_entry_for_one_binding_is_removed() {
 fn hand_written_entries_are_reported_and_never_touched() {
     let text = "{\"kv_namespaces\": [ {\"binding\":\"KV\",\"id\":\"x\"} ]}";
     let parsed = parse_jsonc(text);
-    let hand: Vec<&ExistingBinding> = parsed.existing.hand_written_kv().collect();
+    let hand: Vec<&EntryFacts> = parsed.existing.hand_written_kv().map(|(_, e)| e).collect();
     assert_eq!(hand.len(), 1);
-    assert_eq!(hand[0].name, "KV");
-    assert_eq!(&text[hand[0].span.range()], "\"KV\"");
+    assert_eq!(hand[0].binding.value, "KV");
+    assert_eq!(&text[hand[0].binding.span.range()], "\"KV\"");
     // Not owned: nothing of it changes, not even with a different id wanted.
     // (The caller reports the duplicate binding; the editor only edits what it owns.)
     assert_eq!(edit(parsed, &Desired::default()), text);
@@ -503,11 +579,10 @@ fn environments_are_listed_with_their_bindings() {
     let staging = &parsed.existing.environments[0];
     assert_eq!(staging.span.file, FILE);
     assert_eq!(&WITH_ENV[staging.span.range()], "\"staging\"");
-    let bindings: Vec<(&str, &str, Option<&str>)> = parsed
-        .existing
-        .bindings
+    let all = bindings(&parsed);
+    let bindings: Vec<(&str, &str, Option<&str>)> = all
         .iter()
-        .map(|b| (b.name.as_str(), b.kind.as_str(), b.environment.as_deref()))
+        .map(|b| (b.0.as_str(), b.1.as_str(), b.2.as_deref()))
         .collect();
     assert_eq!(
         bindings,
@@ -756,6 +831,7 @@ fn strict_json_never_removes_an_entry() {
         id: None,
         preview_id: None,
         remote: true,
+        marker: Default::default(),
     };
     let out = edit_json(STRICT, &["KV"], &top(vec![bare]));
     assert!(
@@ -812,22 +888,14 @@ fn a_marker_means_nothing_in_strict_json() {
 #[test]
 fn spans_are_byte_offsets_past_non_ascii_text() {
     let parsed = parse_jsonc(OWNED);
-    let spans: Vec<&str> = parsed
-        .existing
-        .bindings
-        .iter()
-        .map(|b| &OWNED[b.span.range()])
-        .collect();
+    let all = bindings(&parsed);
+    let spans: Vec<&str> = all.iter().map(|b| &OWNED[b.3.range()]).collect();
     assert_eq!(spans, ["\"HAND\"", "\"KV\""]);
-    assert!(parsed.existing.bindings.iter().all(|b| b.span.file == FILE));
+    assert!(all.iter().all(|b| b.3.file == FILE));
     let text = "{\"vars\": {\"ÄÖÜ\": 1, \"B\": 2}, \"ai\": {\"binding\": \"AI\"}}";
     let parsed = parse_jsonc(text);
-    let spans: Vec<&str> = parsed
-        .existing
-        .bindings
-        .iter()
-        .map(|b| &text[b.span.range()])
-        .collect();
+    let all = bindings(&parsed);
+    let spans: Vec<&str> = all.iter().map(|b| &text[b.3.range()]).collect();
     assert_eq!(spans, ["\"ÄÖÜ\"", "\"B\"", "\"AI\""]);
 }
 
@@ -846,11 +914,10 @@ fn other_binding_kinds_are_reported() {
   "env": { "staging": { "r2_buckets": [{ "binding": "BUCKET" }] } }
 }"#;
     let parsed = parse_jsonc(text);
-    let found: Vec<(&str, &str, Option<&str>)> = parsed
-        .existing
-        .bindings
+    let all = bindings(&parsed);
+    let found: Vec<(&str, &str, Option<&str>)> = all
         .iter()
-        .map(|b| (b.name.as_str(), b.kind.as_str(), b.environment.as_deref()))
+        .map(|b| (b.0.as_str(), b.1.as_str(), b.2.as_deref()))
         .collect();
     assert_eq!(
         found,
@@ -859,13 +926,13 @@ fn other_binding_kinds_are_reported() {
             ("BUCKET", "r2_buckets", None),
             ("AUTH", "services", None),
             ("AI", "ai", None),
-            ("ROOM", "durable_objects", None),
-            ("JOBS", "queues", None),
+            ("ROOM", "durable_objects.bindings", None),
+            ("JOBS", "queues.producers", None),
             ("MAIL", "send_email", None),
             ("BUCKET", "r2_buckets", Some("staging")),
         ]
     );
-    assert!(parsed.existing.bindings.iter().all(|b| !b.managed));
+    assert!(all.iter().all(|b| !b.4));
 }
 
 // ---- errors ----
