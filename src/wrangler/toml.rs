@@ -236,11 +236,28 @@ impl Editor<'_> {
     /// next table (with its leading comments), or the document's trailing comments.
     fn content_end(&self, header: usize) -> usize {
         let next = self.starts.partition_point(|&s| s <= header);
-        self.starts
+        let end = self
+            .starts
             .get(next)
             .copied()
             .unwrap_or(self.trailing)
-            .max(header)
+            .max(header);
+        self.before_blank_lines(end, header)
+    }
+
+    /// `at` moved back over the blank lines that end the text before it (but not
+    /// before `floor`): what is inserted there goes right after the content, and
+    /// the blank lines keep separating it from what follows.
+    fn before_blank_lines(&self, mut at: usize, floor: usize) -> usize {
+        while at > floor {
+            let start = self.line_start(at.saturating_sub(1));
+            let line = self.text.get(start..at).unwrap_or("");
+            if start < floor || !line.trim().is_empty() || !line.ends_with('\n') {
+                break;
+            }
+            at = start;
+        }
+        at
     }
 
     fn line_start(&self, at: usize) -> usize {
@@ -346,14 +363,20 @@ impl Editor<'_> {
             (_, _) => {
                 let at = match &edit.environment {
                     // Before the first environment, so the top-level bindings read first.
-                    None => self.first_environment(root).unwrap_or(self.trailing),
+                    None => {
+                        let at = self.first_environment(root).unwrap_or(self.trailing);
+                        self.before_blank_lines(at, 0)
+                    }
                     // After the environment's last table (`[env.NAME]`, `[[env.NAME.d1_databases]]`, …).
                     Some(name) => root
                         .get(ENV)
                         .and_then(Item::as_table_like)
                         .and_then(|envs| envs.get(name))
                         .and_then(|item| header_starts(item).into_iter().max())
-                        .map_or(self.trailing, |start| self.content_end(start)),
+                        .map_or_else(
+                            || self.before_blank_lines(self.trailing, 0),
+                            |start| self.content_end(start),
+                        ),
                 };
                 self.append_tables(at, &path, &appends);
             }
