@@ -197,7 +197,7 @@ fn duplicates(model: &KvModel, existing: &Existing) -> Vec<Diagnostic> {
                     Code::KvDuplicateBinding,
                     format!("binding `{name}` is bound twice"),
                     other.span,
-                    format!("`{name}` is already a `{}` binding{scope}", other.kind),
+                    format!("`{name}` is already bound by `{}`{scope}", other.kind),
                 )
                 .with_label(
                     binding_span(binding),

@@ -138,3 +138,100 @@ fn string_field<N: Node>(node: &N, field: &str) -> Option<(String, Option<Range<
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{KINDS, Names};
+    use crate::compile::{Contents, FileInput, Inputs, Options, compile};
+    use crate::diagnostics::Code;
+
+    const CONFIG: &str = r#"import { defineConfig, defineStorage } from "@quickback/compiler";
+export default defineConfig({
+  providers: { storage: defineStorage("kv", { binding: "TAKEN", namespaceId: "0f2ac74b498b48028cb68387c421e279" }) },
+});
+"#;
+
+    /// The binding `TAKEN` declared by `kind`, in TOML and in JSON, at `path`
+    /// (`""` for the top level, `"env.staging."` for an environment).
+    fn declarations(kind: &str, names: &Names, path: &str) -> (String, String) {
+        let json_path = |inner: String| match path {
+            "" => format!("{{ {inner} }}"),
+            _ => format!("{{ \"env\": {{ \"staging\": {{ {inner} }} }} }}"),
+        };
+        match names {
+            Names::Keys => (
+                format!("[{path}{kind}]\nTAKEN = \"v\"\n"),
+                json_path(format!("\"{kind}\": {{ \"TAKEN\": \"v\" }}")),
+            ),
+            Names::One(field) => (
+                format!("[{path}{kind}]\n{field} = \"TAKEN\"\n"),
+                json_path(format!("\"{kind}\": {{ \"{field}\": \"TAKEN\" }}")),
+            ),
+            Names::List(field) => (
+                format!("[[{path}{kind}]]\n{field} = \"TAKEN\"\n"),
+                json_path(format!("\"{kind}\": [{{ \"{field}\": \"TAKEN\" }}]")),
+            ),
+            Names::Nested { list, field } => (
+                format!("[[{path}{kind}.{list}]]\n{field} = \"TAKEN\"\n"),
+                json_path(format!(
+                    "\"{kind}\": {{ \"{list}\": [{{ \"{field}\": \"TAKEN\" }}] }}"
+                )),
+            ),
+        }
+    }
+
+    /// Every kind of the table, in both formats and both scopes, makes a KV
+    /// binding of the same name `kv::duplicate-binding`, pointing at the name.
+    #[test]
+    fn every_kind_clashes_in_every_format_and_scope() {
+        let options = Options {
+            env_types_path: "src/env.d.ts".into(),
+            session_adapter_path: "src/lib/kv-session-storage.ts".into(),
+            command: "quickback-kv build".into(),
+        };
+        let mut checked = 0;
+        for (kind, names) in KINDS {
+            for scope in ["", "env.staging."] {
+                let (toml, json) = declarations(kind, names, scope);
+                for (file, text) in [("wrangler.toml", toml), ("wrangler.jsonc", json)] {
+                    let inputs = Inputs {
+                        config: FileInput {
+                            path: "quickback.config.ts".into(),
+                            contents: Contents::Bytes(CONFIG.into()),
+                        },
+                        wrangler: vec![FileInput {
+                            path: file.into(),
+                            contents: Contents::Bytes(text.clone().into_bytes()),
+                        }],
+                        existing_outputs: Vec::new(),
+                        env: Default::default(),
+                    };
+                    let c = compile(&inputs, &options);
+                    let clashes: Vec<_> = c
+                        .diagnostics
+                        .iter()
+                        .filter(|d| d.code == Code::KvDuplicateBinding)
+                        .collect();
+                    assert_eq!(
+                        clashes.len(),
+                        1,
+                        "{kind} in {file}:\n{text}\n{:?}",
+                        c.diagnostics
+                    );
+                    let span = clashes[0].primary().span;
+                    assert_eq!(
+                        c.files
+                            .text(span.file)
+                            .get(span.range())
+                            .map(|t| t.trim_matches('"')),
+                        Some("TAKEN"),
+                        "{kind} in {file}"
+                    );
+                    assert!(c.outputs.is_empty(), "{kind} in {file}: nothing is written");
+                    checked += 1;
+                }
+            }
+        }
+        assert_eq!(checked, KINDS.len() * 4);
+    }
+}

@@ -639,7 +639,12 @@ fn not_a_string(span: Span, format: Format, binding: &str) -> Diagnostic {
         span,
         "a namespace id is a string of 32 hexadecimal characters",
     )
-    .with_help("write the id in quotes, e.g. `id = \"0f2ac74b498b48028cb68387c421e279\"`")
+    .with_help(match format {
+        Format::Toml => "write the id in quotes, e.g. `id = \"0f2ac74b498b48028cb68387c421e279\"`",
+        Format::Jsonc | Format::Json => {
+            "write the id as a string, e.g. `\"id\": \"0f2ac74b498b48028cb68387c421e279\"`"
+        }
+    })
 }
 
 fn bound_twice(name: &str, places: &[(Span, bool)], environment: Option<&str>) -> Diagnostic {

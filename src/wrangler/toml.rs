@@ -513,8 +513,17 @@ impl Editor<'_> {
                 let indent = self.indent_of(r.start).to_string();
                 self.insert(start, format!("{indent}# {text}{nl}"));
             } else {
-                let indent = format!("{}  ", self.indent_of(r.start));
+                let outer = self.indent_of(r.start).to_string();
+                let indent = format!("{outer}  ");
                 self.insert(r.start, format!("{nl}{indent}# {text}{nl}{indent}"));
+                // `[{ … }]` on one line: its closing bracket goes on a line of its own.
+                let line_end = self.line_end(r.end);
+                let rest = self.text.get(r.end..line_end).unwrap_or("");
+                let after = rest.trim_start_matches([' ', '\t']);
+                if after.starts_with(']') {
+                    let gap = rest.len() - after.len();
+                    self.splice(r.end..r.end + gap, format!(",{nl}{outer}"));
+                }
             }
         }
     }
