@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh machine:
+#   0. the formatting check (`cargo fmt --check`);
 #   1. the Rust tests (unit tests, every fixture under fixtures/, the CLI tests);
 #   2. the pinned Node toolchain from tests/package-lock.json (`npm ci`, Node 22 included);
 #   3. the editor test: Neovim's LSP client against `quickback-kv lsp` (installs neovim);
@@ -10,6 +11,9 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 export CARGO_TERM_COLOR=never
+
+echo "== cargo fmt --check (the tree is rustfmt-formatted; run \`cargo fmt\`)"
+cargo fmt --check
 
 echo "== cargo test"
 cargo test --locked
