@@ -513,11 +513,11 @@ impl<'a> Editor<'a> {
                 }
                 None => {
                     let nl = self.nl;
-                    let before = &self.text[..b];
+                    let before = self.text.get(..b).unwrap_or("");
                     let blank = before.ends_with(&format!("{nl}{nl}"));
                     let (start, end) = if e == self.text.len() {
                         (if blank { b - 2 * nl.len() } else { b }, e)
-                    } else if self.text[e..].starts_with(nl) {
+                    } else if self.text.get(e..).is_some_and(|t| t.starts_with(nl)) {
                         (if blank { b - nl.len() } else { b }, e + nl.len())
                     } else {
                         (b, e)
@@ -543,14 +543,11 @@ impl<'a> Editor<'a> {
     }
 
     /// The whitespace between the start of `at`'s line and `at`, if only whitespace.
+    /// Looks back over that whitespace only, so a long line costs nothing.
     fn indent_before(&self, at: usize) -> Option<&'a str> {
         let before = self.text.get(..at)?;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let indent = &before[line_start..];
-        indent
-            .chars()
-            .all(|c| c == ' ' || c == '\t')
-            .then_some(indent)
+        let rest = before.trim_end_matches([' ', '\t']);
+        (rest.is_empty() || rest.ends_with('\n')).then(|| &before[rest.len()..])
     }
 
     /// Whether `start..end` has its lines to itself: only indentation before,

@@ -208,7 +208,10 @@ fn better_failure(file: FileId, path: &str, text: &str, failure: Failure) -> Fai
     let Some(export) = before.strip_suffix("export").map(str::len) else {
         return failure;
     };
-    let blanked = format!("{}      {}", &text[..export], &text[export + 6..]);
+    let (Some(head), Some(tail)) = (text.get(..export), text.get(export + 6..)) else {
+        return failure;
+    };
+    let blanked = format!("{head}      {tail}");
     match parse_swc(file, path, &blanked, None) {
         Err(again @ Failure::Syntax(_)) => again,
         _ => failure,
