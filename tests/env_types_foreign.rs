@@ -142,3 +142,26 @@ fn the_removal_fixture_ends_at_the_original_bytes() {
         .unwrap()
     );
 }
+
+/// Quickback rewrites `src/env.d.ts` on every `quickback compile`: building again
+/// after it restored its own bytes gives exactly the file of the first build.
+#[test]
+fn building_after_quickback_regenerates_gives_the_same_bytes() {
+    for config in [
+        "valid-quickback-env-second-namespace",
+        "valid-quickback-env-environments",
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        copy_tree(&fixture("valid-quickback-env-kv-only"), root);
+        use_config(root, config);
+        let quickback = read(root, ENV_TYPES);
+        build(root);
+        let first = text(root, ENV_TYPES);
+        assert_ne!(first, text_of(&quickback), "{config}: nothing was added");
+        std::fs::write(root.join(ENV_TYPES), &quickback).unwrap();
+        build(root);
+        assert_eq!(text(root, ENV_TYPES), first, "{config}");
+        assert!(build(root).contains("unchanged src/env.d.ts"), "{config}");
+    }
+}
