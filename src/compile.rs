@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::diagnostics::{self, Code, Diagnostic};
-use crate::emit::{self, Header, env_types, session_adapter};
+use crate::emit::{self, Header, env_types, env_types_edit, session_adapter};
 use crate::eval::Evaluator;
 use crate::model::KvModel;
 use crate::plan::plan;
@@ -218,11 +218,17 @@ fn run(inputs: &Inputs, options: &Options, c: &mut Compilation) -> Vec<Output> {
         Wrangler::Missing | Wrangler::Failed => {}
     }
 
+    // What the Env types say, generated or edited into a foreign file (nothing when KV is unused).
+    let env_wanted = if model.in_use() {
+        env_types::wanted(&model, &existing, &desired)
+    } else {
+        env_types::Wanted::default()
+    };
     let generated = [
         (
             &options.env_types_path,
             if model.in_use() {
-                Some(env_types::render(&model, &existing, &desired, &header))
+                Some(env_types::render(&env_wanted, &header))
             } else {
                 None
             },
@@ -257,6 +263,24 @@ fn run(inputs: &Inputs, options: &Options, c: &mut Compilation) -> Vec<Output> {
                 let text = String::from_utf8_lossy(bytes);
                 if !emit::is_generated(&text) {
                     let file = c.files.add(path.clone(), text.into_owned());
+                    if path == &options.env_types_path {
+                        // Someone else's env types (Quickback's): edit its bindings interface.
+                        let text = c.files.text(file);
+                        match env_types_edit::edit(file, path, bytes, text, &env_wanted, &header) {
+                            env_types_edit::Foreign::Edited(text) => {
+                                outputs.push(Output {
+                                    path: path.clone(),
+                                    action: Action::Write(text),
+                                });
+                                continue;
+                            }
+                            env_types_edit::Foreign::Invalid(diagnostics) => {
+                                c.diagnostics.extend(diagnostics);
+                                continue;
+                            }
+                            env_types_edit::Foreign::NoInterface => {}
+                        }
+                    }
                     c.diagnostics.push(
                         Diagnostic::new(
                             Code::OutputNotGenerated,

@@ -11,29 +11,44 @@ use crate::eval::Via;
 use crate::model::{Binding, KvModel, Origin};
 use crate::validate::{environment_interface, is_binding_name};
 
+/// What the Env types must say, whatever file they end up in: the generated
+/// `env.d.ts` prints it (`render`), a foreign one is edited to say it
+/// (`super::env_types_edit`). Every name is a validated identifier and every
+/// doc line comment-safe.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Wanted {
+    /// The members of the bindings interface (`CloudflareBindings`), sorted by name.
+    pub bindings: Vec<WantedBinding>,
+    /// One interface per environment, in the wrangler config's order.
+    pub environments: Vec<WantedEnvironment>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct WantedBinding {
+    /// A validated identifier.
+    pub name: String,
+    /// Missing from some scope, so `?:` (as `wrangler types` types it).
+    pub optional: bool,
+    /// Comment-safe lines of the binding's JSDoc (where its id came from).
+    pub doc: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct WantedEnvironment {
+    /// Comment-safe environment name.
+    pub name: String,
+    /// A validated identifier: `staging` → `StagingEnv`.
+    pub interface: String,
+    /// Validated identifiers, sorted; every one required.
+    pub bindings: Vec<String>,
+}
+
 #[derive(Template)]
 #[template(path = "env.d.ts", escape = "none")]
 struct EnvTypes<'a> {
     header: &'a Header,
-    bindings: Vec<BindingView>,
-    environments: Vec<EnvironmentView>,
-}
-
-struct BindingView {
-    /// A validated identifier.
-    name: String,
-    optional: bool,
-    /// Comment-safe lines of the binding's JSDoc.
-    doc: Vec<String>,
-}
-
-struct EnvironmentView {
-    /// Comment-safe environment name.
-    name: String,
-    /// A validated identifier.
-    interface: String,
-    /// Validated identifiers, sorted.
-    bindings: Vec<String>,
+    bindings: &'a [WantedBinding],
+    environments: &'a [WantedEnvironment],
 }
 
 /// A KV binding and the scopes it is bound in (`None`: top level).
@@ -43,12 +58,10 @@ struct Present<'a> {
     doc: Vec<String>,
 }
 
-pub fn render(
-    model: &KvModel,
-    existing: &Existing,
-    desired: &Desired,
-    header: &Header,
-) -> Result<String, askama::Error> {
+/// The one computation of what the Env types say: every KV binding of every
+/// scope (the config's and those written by hand in the wrangler file), which
+/// are optional, their docs, and each environment's bindings.
+pub fn wanted(model: &KvModel, existing: &Existing, desired: &Desired) -> Wanted {
     // Who is bound where: the top level is scope `None`.
     let scopes: Vec<Option<&str>> = std::iter::once(None)
         .chain(desired.environments.iter().map(|(n, _)| Some(n.as_str())))
@@ -92,7 +105,7 @@ pub fn render(
 
     let bindings = present
         .iter()
-        .map(|p| BindingView {
+        .map(|p| WantedBinding {
             name: p.name.clone(),
             optional: scopes.iter().any(|s| !p.scopes.contains(s)),
             doc: p.doc.iter().map(|l| ts::comment_text(l)).collect(),
@@ -101,7 +114,7 @@ pub fn render(
     let environments = desired
         .environments
         .iter()
-        .map(|(name, _)| EnvironmentView {
+        .map(|(name, _)| WantedEnvironment {
             name: ts::comment_text(name),
             interface: environment_interface(name),
             bindings: present
@@ -111,10 +124,18 @@ pub fn render(
                 .collect(),
         })
         .collect();
-    EnvTypes {
-        header,
+    Wanted {
         bindings,
         environments,
+    }
+}
+
+/// The generated `env.d.ts`.
+pub fn render(wanted: &Wanted, header: &Header) -> Result<String, askama::Error> {
+    EnvTypes {
+        header,
+        bindings: &wanted.bindings,
+        environments: &wanted.environments,
     }
     .render()
 }

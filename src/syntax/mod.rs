@@ -3,6 +3,7 @@
 
 pub mod ast;
 pub mod depth;
+pub mod interfaces;
 pub mod lower;
 
 use swc_common::{BytePos, FileName, SourceFile};
@@ -19,7 +20,7 @@ const BACKGROUND_DROP_BYTES: usize = 256 * 1024;
 /// `benches/speed.rs`). For large inputs it is freed on a detached thread, which a
 /// CLI process simply outlives; its stack is as large as the compile thread's,
 /// since dropping a deep tree recurses as deeply as parsing it.
-fn drop_in_background(module: swc_ecma_ast::Module, len: usize) {
+pub(crate) fn drop_in_background(module: swc_ecma_ast::Module, len: usize) {
     if len < BACKGROUND_DROP_BYTES {
         return;
     }
@@ -38,6 +39,53 @@ fn drop_in_background(module: swc_ecma_ast::Module, len: usize) {
 /// Parses a config. Syntax errors, including those swc recovered from, are
 /// diagnostics; the module is returned only when there are none.
 pub fn parse(file: FileId, path: &str, text: &str) -> Result<ast::Module, Vec<Diagnostic>> {
+    let module = parse_swc(file, path, text, None).map_err(|failure| match failure {
+        Failure::TooDeep(span, message) => vec![
+            Diagnostic::new(
+                Code::SyntaxTooDeep,
+                message,
+                span,
+                "the limit is passed here",
+            )
+            .with_help("flatten the expression; a real config is never nested this deeply"),
+        ],
+        Failure::Syntax(errors) => errors
+            .into_iter()
+            .map(|(span, message)| {
+                Diagnostic::new(
+                    Code::SyntaxParse,
+                    "the config is not valid TypeScript",
+                    span,
+                    message,
+                )
+                .with_help("fix the syntax error; `npx tsc --noEmit` reports it too")
+            })
+            .collect(),
+    })?;
+    let lowered = lower::Lowerer::new(file).module(&module);
+    drop_in_background(module, text.len());
+    Ok(lowered)
+}
+
+/// Why a file could not be parsed, before it becomes diagnostics: each caller
+/// words them for its own file (the config, the env types file).
+pub(crate) enum Failure {
+    /// The depth pre-scan refused the input: where, and which limit.
+    TooDeep(Span, String),
+    /// swc's errors, including recovered ones: where, and swc's message.
+    Syntax(Vec<(Span, String)>),
+}
+
+/// The one way TypeScript text reaches swc: the depth pre-scan first (swc
+/// recurses and would overflow the stack), then swc's TypeScript parser
+/// (declaration-file syntax for `.d.ts`). Recovered errors count as errors.
+/// Callers run on a thread with `compile::STACK_BYTES` of stack.
+pub(crate) fn parse_swc(
+    file: FileId,
+    path: &str,
+    text: &str,
+    comments: Option<&dyn swc_common::comments::Comments>,
+) -> Result<swc_ecma_ast::Module, Failure> {
     if let Some(too_deep) = depth::too_deep(text) {
         let (offset, message) = match too_deep {
             depth::TooDeep::Brackets(at) => (
@@ -52,20 +100,14 @@ pub fn parse(file: FileId, path: &str, text: &str) -> Result<ast::Module, Vec<Di
                 ),
             ),
         };
-        let end = text[offset..]
-            .chars()
-            .next()
+        let end = text
+            .get(offset..)
+            .and_then(|rest| rest.chars().next())
             .map_or(offset, |c| offset + c.len_utf8());
-        let span = Span::new(file, offset as u32, end as u32);
-        return Err(vec![
-            Diagnostic::new(
-                Code::SyntaxTooDeep,
-                message,
-                span,
-                "the limit is passed here",
-            )
-            .with_help("flatten the expression; a real config is never nested this deeply"),
-        ]);
+        return Err(Failure::TooDeep(
+            Span::new(file, offset as u32, end as u32),
+            message,
+        ));
     }
     let name = swc_common::sync::Lrc::new(FileName::Custom(path.to_string()));
     let source = SourceFile::new(
@@ -77,31 +119,35 @@ pub fn parse(file: FileId, path: &str, text: &str) -> Result<ast::Module, Vec<Di
     );
     let syntax = Syntax::Typescript(TsSyntax {
         tsx: path.ends_with(".tsx"),
+        dts: path.ends_with(".d.ts"),
         ..Default::default()
     });
     let mut recovered = Vec::new();
-    let result = parse_file_as_module(&source, syntax, EsVersion::latest(), None, &mut recovered);
+    let result = parse_file_as_module(
+        &source,
+        syntax,
+        EsVersion::latest(),
+        comments,
+        &mut recovered,
+    );
     let lowerer = lower::Lowerer::new(file);
-    let to_diagnostic = |error: swc_ecma_parser::error::Error| {
+    let describe = |error: swc_ecma_parser::error::Error| {
         let span = lowerer.span(swc_common::Spanned::span(&error));
-        Diagnostic::new(
-            Code::SyntaxParse,
-            "the config is not valid TypeScript",
-            span,
-            error.kind().msg(),
-        )
-        .with_help("fix the syntax error; `npx tsc --noEmit` reports it too")
+        (span, error.kind().msg().into_owned())
     };
     match result {
-        Ok(module) if recovered.is_empty() => {
-            let lowered = lower::Lowerer::new(file).module(&module);
+        Ok(module) if recovered.is_empty() => Ok(module),
+        Ok(module) => {
             drop_in_background(module, text.len());
-            Ok(lowered)
+            Err(Failure::Syntax(
+                recovered.into_iter().map(describe).collect(),
+            ))
         }
-        Ok(_) => Err(recovered.into_iter().map(to_diagnostic).collect()),
-        Err(error) => Err(std::iter::once(error)
-            .chain(recovered)
-            .map(to_diagnostic)
-            .collect()),
+        Err(error) => Err(Failure::Syntax(
+            std::iter::once(error)
+                .chain(recovered)
+                .map(describe)
+                .collect(),
+        )),
     }
 }

@@ -79,7 +79,9 @@ function assertClean(r, what) {
   assert.ok(r.code === 0 && r.output === "", `${what}: tsc exited ${r.code}:\n${r.output}`);
 }
 
-function usageFile(binding) {
+/** `bindings`: which interface of env.d.ts holds the KV bindings (see support/env.mjs). */
+function usageFile(binding, bindings) {
+  const imported = bindings.name === "CloudflareBindings" ? "CloudflareBindings" : `${bindings.name} as CloudflareBindings`;
   return `import { betterAuth, type BetterAuthOptions, type SecondaryStorage } from "better-auth";
 import { memoryAdapter } from "@better-auth/memory-adapter";
 import {
@@ -93,7 +95,7 @@ import {
   type BetterAuthKvOptions,
   type KvSessionEnv,
 } from "./lib/kv-session-storage";
-import type { CloudflareBindings } from "./env";
+import type { ${imported} } from "./env";
 
 declare const env: CloudflareBindings;
 
@@ -190,7 +192,7 @@ describe("tsc (typescript 7) on generated files", { ...skipUnlessReady(), concur
             mkdirSync(path.join(ws.dir, "src/lib"), { recursive: true });
             copyFileSync(project.envTypes, path.join(ws.dir, "src/env.d.ts"));
             copyFileSync(project.adapter, path.join(ws.dir, "src/lib/kv-session-storage.ts"));
-            writeFileSync(path.join(ws.dir, "src/usage.ts"), usageFile(adapterBinding(project.adapter)));
+            writeFileSync(path.join(ws.dir, "src/usage.ts"), usageFile(adapterBinding(project.adapter), project.bindings));
             const withUsage = ["src/env.d.ts", "src/lib/kv-session-storage.ts", "src/usage.ts"];
             const [strict, strictest] = await Promise.all([
               tsc(ws.dir, "tsconfig.strict.json", { ...BASE_OPTIONS, skipLibCheck: true }, withUsage),

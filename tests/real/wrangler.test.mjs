@@ -4,7 +4,8 @@
 //   which is when wrangler checks per-environment rules such as "kv_namespaces exists
 //   at the top level, but not on env.NAME") with exit 0 and no KV-related warning;
 // - the KV-typed keys of wrangler's generated `Env` are type-equal to those of our
-//   `CloudflareBindings` (same names, same optionality, all `KVNamespace`), checked by
+//   `CloudflareBindings` (same names, same optionality, all `KVNamespace`; in an
+//   env.d.ts someone else wrote, its bindings interface's KV part), checked by
 //   compiling with tsc. `--include-runtime=false` keeps wrangler's output to the Env
 //   part, so both sides use @cloudflare/workers-types' KVNamespace.
 
@@ -115,9 +116,14 @@ function environmentInterfaces(generated) {
   return names.filter((n) => n !== "GlobalProps" && n !== "Env");
 }
 
-/** Interfaces our env.d.ts exports besides CloudflareBindings. */
-function ourEnvironmentInterfaces(envTypes) {
-  return [...envTypes.matchAll(/^export interface (\w+) \{/gm)].map((m) => m[1]).filter((n) => n !== "CloudflareBindings");
+/**
+ * Environment interfaces our env.d.ts exports: every other interface of a generated
+ * file; in a file someone else wrote, the `<Name>Env` ones.
+ */
+function ourEnvironmentInterfaces(envTypes, bindings) {
+  return [...envTypes.matchAll(/^export interface (\w+) \{/gm)]
+    .map((m) => m[1])
+    .filter((n) => n !== bindings.name && (bindings.generated || /.Env$/.test(n)));
 }
 
 function assertLoads(r, what, bindings) {
@@ -131,7 +137,11 @@ function assertLoads(r, what, bindings) {
   return warnings(all);
 }
 
-const EQUALITY_CHECK = `import type { CloudflareBindings } from "./src/env";
+/**
+ * The type-level comparison. `bindings` says which interface of env.d.ts holds the
+ * KV bindings (see support/env.mjs); only a generated file has nothing else in it.
+ */
+const equalityCheck = (bindings) => `import type { ${bindings.name === "CloudflareBindings" ? "CloudflareBindings" : `${bindings.name} as CloudflareBindings`} } from "./src/env";
 
 type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;
 type KvKeys<T> = { [K in keyof T]-?: [NonNullable<T[K]>] extends [KVNamespace] ? K : never }[keyof T];
@@ -146,8 +156,11 @@ const controlSame: Equals<KvPart<{ A: KVNamespace; v: "1" }>, { A: KVNamespace }
 // wrangler's Env (top level; bindings missing from some environment are optional)
 // against quickback-kv's CloudflareBindings, KV-typed keys only.
 const kvKeysEqual: Equals<KvPart<Env>, KvPart<CloudflareBindings>> = true;
-// Every key of CloudflareBindings is a KV binding (nothing else is typed there).
-const onlyKv: Equals<KvKeys<CloudflareBindings>, keyof CloudflareBindings> = true;
+${bindings.generated
+  ? `// Every key of CloudflareBindings is a KV binding (nothing else is typed there).
+const onlyKv: Equals<KvKeys<CloudflareBindings>, keyof CloudflareBindings> = true;`
+  : `// A file someone else wrote holds their other bindings too: only its KV part is ours.
+const onlyKv = true;`}
 // Cloudflare.Env (used by \`import { env } from "cloudflare:workers"\`) agrees too.
 const cloudflareEnvEqual: Equals<KvPart<Cloudflare.Env>, KvPart<CloudflareBindings>> = true;
 
@@ -199,7 +212,7 @@ describe("wrangler on the generated wrangler config", { ...skipUnlessReady(), co
 
         // One interface per environment, named as wrangler names it, with equal KV keys.
         const theirs = environmentInterfaces(generated).sort();
-        const ours = ourEnvironmentInterfaces(readFileSync(project.envTypes, "utf8")).sort();
+        const ours = ourEnvironmentInterfaces(readFileSync(project.envTypes, "utf8"), project.bindings).sort();
         assert.deepEqual(ours, theirs, "env.d.ts and wrangler types declare different environment interfaces");
         assert.equal(theirs.length, envs.length, `expected one interface per environment (${envs.join(", ")})`);
         const perEnvironment = theirs
@@ -207,7 +220,7 @@ describe("wrangler on the generated wrangler config", { ...skipUnlessReady(), co
           .join("\n");
         writeFileSync(
           path.join(ws.dir, "check.ts"),
-          `${EQUALITY_CHECK}\nimport type * as Ours from "./src/env";\n${perEnvironment}\n`,
+          `${equalityCheck(project.bindings)}\nimport type * as Ours from "./src/env";\n${perEnvironment}\n`,
         );
         writeFileSync(
           path.join(ws.dir, "tsconfig.json"),
