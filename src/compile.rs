@@ -274,12 +274,20 @@ fn run(inputs: &Inputs, options: &Options, c: &mut Compilation) -> Vec<Output> {
                                 });
                                 continue;
                             }
+                            // Nothing to write (KV not in use): a file it cannot read is no error.
+                            env_types_edit::Foreign::Invalid(_) if action == Action::Delete => {
+                                continue;
+                            }
                             env_types_edit::Foreign::Invalid(diagnostics) => {
                                 c.diagnostics.extend(diagnostics);
                                 continue;
                             }
                             env_types_edit::Foreign::NoInterface => {}
                         }
+                    }
+                    if action == Action::Delete {
+                        // Someone else's file where nothing is wanted: left alone, silently.
+                        continue;
                     }
                     c.diagnostics.push(
                         Diagnostic::new(
