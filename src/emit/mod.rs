@@ -1,6 +1,7 @@
 //! Outputs: the wrangler config edit and the two generated TypeScript files.
 //! Each output has one module that builds its view model; templates only print.
 
+pub mod auth_module;
 pub mod env_types;
 pub mod session_adapter;
 pub mod ts;

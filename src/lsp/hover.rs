@@ -405,11 +405,16 @@ export default defineConfig({
             },
             wrangler: Vec::new(),
             existing_outputs: Vec::new(),
+            auth_module: FileInput {
+                path: "src/lib/auth.ts".into(),
+                contents: Contents::Missing,
+            },
             env: Default::default(),
         };
         let options = Options {
             env_types_path: "src/env.d.ts".into(),
             session_adapter_path: "a.ts".into(),
+            auth_module_path: "src/lib/auth.ts".into(),
             command: "c".into(),
         };
         let c = compile(&inputs, &options);

@@ -1,0 +1,946 @@
+//! Wiring KV sessions into the app's auth module (`src/lib/auth.ts`, SPEC §3.4).
+//!
+//! The module's `betterAuth({ … })` call is edited in place by byte-range splices,
+//! applied back to front; every byte the compiler does not insert stays as it was.
+//! Each inserted piece ends with a marker comment (`// quickback-kv: …`, or
+//! `/* quickback-kv: … */` inside a one-line object), which is how the next run
+//! finds it to update or remove it. The texts of the pieces live in [`pieces`]
+//! and nowhere else.
+
+use crate::diagnostics::{Code, Diagnostic};
+use crate::span::{FileId, Span};
+use crate::syntax::auth_module::{
+    self, AuthModule, BetterAuthCall, Member, MemberKind, ObjectLit, OptionsArg, Value,
+};
+
+use super::ts;
+
+/// Every marker comment starts with this (after `//` or `/*` and one space).
+pub const MARKER: &str = "quickback-kv";
+
+/// What the wiring is asked to do.
+#[derive(Debug, Clone)]
+pub struct Settings<'a> {
+    /// The auth module's path, relative to the project root.
+    pub module_path: &'a str,
+    /// The session adapter's path, relative to the project root.
+    pub adapter_path: &'a str,
+    /// Whether sessions belong in KV: the pieces are wanted (else removed).
+    pub kv_sessions: bool,
+}
+
+/// What happened to the auth module, for the summary, the JSON report and hover.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Wiring {
+    /// Nothing to wire: KV sessions are off, and the module holds nothing of quickback-kv's.
+    #[default]
+    Off,
+    /// KV sessions are off; the pieces an earlier run inserted are removed.
+    Removed { path: String },
+    /// KV sessions are on but there is no file at the module path.
+    NoModule { path: String },
+    /// The module's `betterAuth` call (the span of its callee) keeps sessions in KV.
+    Wired { path: String, at: Span },
+    /// The module could not be edited safely; a warning at `at` says what to add.
+    NotWired { path: String, at: Span },
+}
+
+/// The texts the wiring inserts: one place, so the wired form can change here alone.
+pub mod pieces {
+    /// The adapter's export the module calls.
+    pub const STORAGE_FUNCTION: &str = "kvSecondaryStorage";
+    pub const WHY_SESSIONS: &str = "sessions in Workers KV";
+    pub const WHY_RATE_LIMIT: &str = "keep counting where it counted before secondaryStorage";
+    pub const WHY_VERIFICATION: &str = "single-use tokens consumed once (KV has no getAndDelete)";
+    /// `rateLimit.storage`: where Better Auth counted before `secondaryStorage` existed.
+    pub const RATE_LIMIT_KEY: &str = "storage";
+    pub const RATE_LIMIT_VALUE: &str = "\"memory\"";
+    pub const VERIFICATION_KEY: &str = "storeInDatabase";
+    pub const VERIFICATION_VALUE: &str = "true";
+
+    /// `import { kvSecondaryStorage } from "<specifier>";`
+    pub fn import(specifier_literal: &str) -> String {
+        format!("import {{ {STORAGE_FUNCTION} }} from {specifier_literal};")
+    }
+
+    /// The `secondaryStorage` value for an env parameter; `optional`: the function
+    /// also runs without one (Quickback's `createAuth()` for its CLI).
+    pub fn secondary_storage(env: &str, optional: bool) -> String {
+        if optional {
+            format!("{env} ? {STORAGE_FUNCTION}({env}) : undefined")
+        } else {
+            format!("{STORAGE_FUNCTION}({env})")
+        }
+    }
+}
+
+/// Parameter types recognised as the Worker's env (Quickback's name, and the
+/// alias `src/env.d.ts` also exports); a parameter called `env` comes next.
+const ENV_TYPES: [&str; 2] = ["CloudflareBindings", "Env"];
+
+/// A piece of the wired form: a property, where it goes, and its marker's reason.
+#[derive(Debug, Clone)]
+struct Piece {
+    key: &'static str,
+    value: String,
+    why: &'static str,
+}
+
+impl Piece {
+    /// On its own line (the caller adds indentation and the line break).
+    fn line(&self) -> String {
+        format!("{}: {}, // {MARKER}: {}", self.key, self.value, self.why)
+    }
+
+    /// Inside a one-line object.
+    fn inline(&self) -> String {
+        format!("{}: {} /* {MARKER}: {} */", self.key, self.value, self.why)
+    }
+}
+
+/// The edited text, or `None` when the module needs no output at all.
+#[derive(Debug)]
+pub struct Outcome {
+    pub text: Option<String>,
+    pub wiring: Wiring,
+    pub diagnostic: Option<Diagnostic>,
+}
+
+/// Wires (or unwires) the module `text`, registered as `file`.
+pub fn wire(file: FileId, text: &str, settings: &Settings) -> Outcome {
+    let path = settings.module_path.to_string();
+    let has_marker = text.contains(MARKER);
+    if !settings.kv_sessions && !has_marker {
+        return Outcome {
+            text: None,
+            wiring: Wiring::Off,
+            diagnostic: None,
+        };
+    }
+    let help = manual_help(settings, "env");
+    let module = match auth_module::read(file, settings.module_path, text) {
+        Ok(module) => module,
+        Err(unreadable) => {
+            let diagnostic = Diagnostic::new(
+                Code::AuthInvalidModule,
+                format!("{path} cannot be read as TypeScript; sessions are not wired into it"),
+                unreadable.span,
+                unreadable.message,
+            )
+            .with_help(if settings.kv_sessions {
+                format!("fix the file and build again, or {help}")
+            } else {
+                format!(
+                    "fix the file and build again, or remove the lines marked `{MARKER}` by hand"
+                )
+            });
+            return Outcome {
+                text: None,
+                wiring: Wiring::NotWired {
+                    path,
+                    at: unreadable.span,
+                },
+                diagnostic: Some(diagnostic),
+            };
+        }
+    };
+    let mut editor = Editor::new(file, text);
+    let result = if settings.kv_sessions {
+        editor.wire(&module, settings).map(|at| Wiring::Wired {
+            path: path.clone(),
+            at,
+        })
+    } else {
+        editor.unwire(&module);
+        Ok(Wiring::Removed { path: path.clone() })
+    };
+    match result {
+        Ok(wiring) => {
+            let changed = !editor.edits.is_empty();
+            let wiring = match wiring {
+                Wiring::Removed { .. } if !changed => Wiring::Off,
+                w => w,
+            };
+            let text = match (&wiring, changed) {
+                (Wiring::Off, _) => None,
+                _ => Some(editor.apply()),
+            };
+            Outcome {
+                text,
+                wiring,
+                diagnostic: None,
+            }
+        }
+        Err(Refusal { at, message, label }) => {
+            let help = manual_help(settings, &editor.env_name.unwrap_or_else(|| "env".into()));
+            Outcome {
+                text: None,
+                wiring: Wiring::NotWired { path, at },
+                diagnostic: Some(
+                    Diagnostic::new(Code::AuthCannotWire, message, at, label).with_help(help),
+                ),
+            }
+        }
+    }
+}
+
+/// The help of a refusal: the lines the compiler would have added.
+fn manual_help(settings: &Settings, env: &str) -> String {
+    let import = pieces::import(&ts::string_literal(&import_specifier(
+        settings.module_path,
+        settings.adapter_path,
+    )));
+    format!(
+        "wire it by hand, keeping the app's own options:\n  {import}\n  betterAuth({{\n    …,\n    secondaryStorage: {},\n    rateLimit: {{ …, {}: {} }},\n    verification: {{ …, {}: {} }},\n  }})",
+        pieces::secondary_storage(env, true),
+        pieces::RATE_LIMIT_KEY,
+        pieces::RATE_LIMIT_VALUE,
+        pieces::VERIFICATION_KEY,
+        pieces::VERIFICATION_VALUE,
+    )
+}
+
+/// The module specifier of the adapter as seen from the auth module:
+/// relative, `/`-separated, without the `.ts` extension (`./kv-session-storage`).
+pub fn import_specifier(module_path: &str, adapter_path: &str) -> String {
+    let from: Vec<&str> = module_path
+        .split('/')
+        .filter(|s| !s.is_empty() && *s != ".")
+        .collect();
+    let to: Vec<&str> = adapter_path
+        .split('/')
+        .filter(|s| !s.is_empty() && *s != ".")
+        .collect();
+    let from_dir = &from[..from.len().saturating_sub(1)];
+    let common = from_dir.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<String> = vec!["..".to_string(); from_dir.len() - common];
+    parts.extend(to[common..].iter().map(|s| s.to_string()));
+    let mut specifier = parts.join("/");
+    for (ext, replacement) in [
+        (".d.ts", ""),
+        (".tsx", ""),
+        (".ts", ""),
+        (".mts", ".mjs"),
+        (".cts", ".cjs"),
+    ] {
+        if let Some(stem) = specifier.strip_suffix(ext) {
+            specifier = format!("{stem}{replacement}");
+            break;
+        }
+    }
+    if specifier.starts_with("../") {
+        specifier
+    } else {
+        format!("./{specifier}")
+    }
+}
+
+/// Why a module is left alone: where, what, and the label's reason.
+struct Refusal {
+    at: Span,
+    message: String,
+    label: String,
+}
+
+fn refuse(at: Span, message: impl Into<String>, label: impl Into<String>) -> Refusal {
+    Refusal {
+        at,
+        message: message.into(),
+        label: label.into(),
+    }
+}
+
+/// A marked piece found in the text: its start, where its marker comment ends,
+/// and whether it sits on its own line.
+#[derive(Debug, Clone, Copy)]
+struct Found {
+    start: usize,
+    end: usize,
+    own_line: bool,
+}
+
+#[derive(Debug, Clone)]
+struct Splice {
+    start: usize,
+    end: usize,
+    text: String,
+}
+
+struct Editor<'t> {
+    file: FileId,
+    text: &'t str,
+    eol: &'static str,
+    edits: Vec<Splice>,
+    /// The env parameter's name once found, for the help of a later refusal.
+    env_name: Option<String>,
+}
+
+impl<'t> Editor<'t> {
+    fn new(file: FileId, text: &'t str) -> Editor<'t> {
+        // The file's line ending: the first one it uses.
+        let eol = match text.find('\n') {
+            Some(i) if i > 0 && text.as_bytes().get(i - 1) == Some(&b'\r') => "\r\n",
+            _ => "\n",
+        };
+        Editor {
+            file,
+            text,
+            eol,
+            edits: Vec::new(),
+            env_name: None,
+        }
+    }
+
+    fn span(&self, start: usize, end: usize) -> Span {
+        Span::new(self.file, start as u32, end as u32)
+    }
+
+    fn splice(&mut self, start: usize, end: usize, text: String) {
+        if self.text.get(start..end) != Some(text.as_str()) {
+            self.edits.push(Splice { start, end, text });
+        }
+    }
+
+    /// Applies the splices back to front. They never overlap: each touches one
+    /// piece or inserts at a point outside every piece.
+    fn apply(mut self) -> String {
+        self.edits.sort_by_key(|e| (e.start, e.end));
+        let mut out = self.text.to_string();
+        let mut limit = usize::MAX;
+        for edit in self.edits.iter().rev() {
+            if edit.end > limit
+                || !out.is_char_boundary(edit.start)
+                || !out.is_char_boundary(edit.end)
+            {
+                continue;
+            }
+            out.replace_range(edit.start..edit.end, &edit.text);
+            limit = edit.start;
+        }
+        out
+    }
+
+    /// The one `betterAuth({ … })` call, wired; its callee's span.
+    fn wire(&mut self, module: &AuthModule, settings: &Settings) -> Result<Span, Refusal> {
+        let file_start = self.span(0, 0);
+        let call = match module.calls.as_slice() {
+            [] => {
+                return Err(refuse(
+                    file_start,
+                    format!(
+                        "{} has no `betterAuth({{ … }})` call; sessions are not wired",
+                        settings.module_path
+                    ),
+                    "no call of `betterAuth` imported from \"better-auth\" in this file",
+                ));
+            }
+            [call] => call,
+            [_, second, ..] => {
+                return Err(refuse(
+                    second.callee,
+                    format!(
+                        "{} calls `betterAuth` more than once; sessions are not wired",
+                        settings.module_path
+                    ),
+                    "a second call: the compiler cannot tell which one the app uses",
+                ));
+            }
+        };
+        let options = match &call.options {
+            OptionsArg::Object(o) => o,
+            OptionsArg::Missing => {
+                return Err(refuse(
+                    call.callee,
+                    "`betterAuth` is called without options; sessions are not wired",
+                    "no options object to add `secondaryStorage` to",
+                ));
+            }
+            OptionsArg::Other(span) => {
+                return Err(refuse(
+                    *span,
+                    "the options of `betterAuth` are not an object literal; sessions are not wired",
+                    "the compiler cannot see or edit what this object holds",
+                ));
+            }
+        };
+        let env = self.env(module, call)?;
+        self.env_name = Some(env.0.clone());
+
+        // What the options already hold.
+        let groups = ["secondaryStorage", "rateLimit", "verification"];
+        check_members(options, &groups)?;
+        let secondary = Piece {
+            key: "secondaryStorage",
+            value: pieces::secondary_storage(&env.0, env.1),
+            why: pieces::WHY_SESSIONS,
+        };
+        let rate_limit = Piece {
+            key: pieces::RATE_LIMIT_KEY,
+            value: pieces::RATE_LIMIT_VALUE.to_string(),
+            why: pieces::WHY_RATE_LIMIT,
+        };
+        let verification = Piece {
+            key: pieces::VERIFICATION_KEY,
+            value: pieces::VERIFICATION_VALUE.to_string(),
+            why: pieces::WHY_VERIFICATION,
+        };
+
+        let mut plan: Vec<Action> = Vec::new();
+        // secondaryStorage
+        match self.property(options, "secondaryStorage") {
+            None => plan.push(Action::Insert(options, secondary)),
+            Some((_, Some(found))) => plan.push(Action::Update(found, secondary)),
+            Some((member, None)) => {
+                return Err(refuse(
+                    member.span,
+                    "`secondaryStorage` is already set; sessions are not wired",
+                    "set by the app, not by quickback-kv: it is left as written",
+                ));
+            }
+        }
+        // rateLimit.storage, verification.storeInDatabase: merged into the app's objects.
+        for (group, piece) in [("rateLimit", rate_limit), ("verification", verification)] {
+            let group_piece = Piece {
+                key: if group == "rateLimit" {
+                    "rateLimit"
+                } else {
+                    "verification"
+                },
+                value: format!("{{ {}: {} }}", piece.key, piece.value),
+                why: piece.why,
+            };
+            match self.property(options, group) {
+                None => plan.push(Action::Insert(options, group_piece)),
+                Some((_, Some(found))) => plan.push(Action::Update(found, group_piece)),
+                Some((member, None)) => {
+                    let MemberKind::Property { value, .. } = &member.kind else {
+                        continue;
+                    };
+                    let Value::Object(inner) = value else {
+                        return Err(refuse(
+                            member.span,
+                            format!("`{group}` is not an object literal; sessions are not wired"),
+                            format!("the compiler cannot merge `{}` into it", piece.key),
+                        ));
+                    };
+                    let key = piece.key;
+                    check_members(inner, &[key])?;
+                    match self.property(inner, key) {
+                        None => plan.push(Action::Insert(inner, piece)),
+                        Some((_, Some(found))) => plan.push(Action::Update(found, piece)),
+                        // The app chose its own; it keeps it.
+                        Some((_, None)) => {}
+                    }
+                    // Anything else of ours inside is stale.
+                    for stale in self.marked(inner).into_iter().filter(|(k, _)| k != key) {
+                        self.remove(stale.1);
+                    }
+                }
+            }
+        }
+        for (key, found) in self.marked(options) {
+            if !groups.contains(&key.as_str()) {
+                self.remove(found);
+            }
+        }
+        self.apply_plan(plan);
+        self.wire_import(module, settings)?;
+        Ok(call.callee)
+    }
+
+    fn apply_plan(&mut self, plan: Vec<Action>) {
+        // Insertions into one object go in together, in plan order.
+        let mut inserts: Vec<(&ObjectLit, Vec<Piece>)> = Vec::new();
+        for action in plan {
+            match action {
+                Action::Update(found, piece) => self.update(found, &piece),
+                Action::Insert(object, piece) => {
+                    match inserts.iter_mut().find(|(o, _)| o.span == object.span) {
+                        Some((_, pieces)) => pieces.push(piece),
+                        None => inserts.push((object, vec![piece])),
+                    }
+                }
+            }
+        }
+        for (object, pieces) in inserts {
+            self.insert(object, &pieces);
+        }
+    }
+
+    /// The Worker's env in scope of the call, and whether it may be missing.
+    fn env(&self, module: &AuthModule, call: &BetterAuthCall) -> Result<(String, bool), Refusal> {
+        for params in &call.scopes {
+            let typed = params.iter().find(|p| {
+                p.name.is_some()
+                    && p.type_name
+                        .as_deref()
+                        .is_some_and(|t| ENV_TYPES.contains(&t))
+            });
+            let named = params.iter().find(|p| p.name.as_deref() == Some("env"));
+            if let Some(param) = typed.or(named)
+                && let Some(name) = &param.name
+            {
+                return Ok((name.clone(), param.optional));
+            }
+        }
+        if let Some(env) = &module.workers_env {
+            return Ok((env.clone(), false));
+        }
+        Err(refuse(
+            call.callee,
+            "no Worker env is in scope of `betterAuth`; sessions are not wired",
+            "the KV binding lives on the env, and no enclosing function takes one",
+        ))
+    }
+
+    /// The member with this key, and its marker when it is quickback-kv's.
+    fn property<'o>(
+        &self,
+        object: &'o ObjectLit,
+        key: &str,
+    ) -> Option<(&'o Member, Option<Found>)> {
+        let member = object
+            .members
+            .iter()
+            .find(|m| matches!(&m.kind, MemberKind::Property { key: k, .. } if k == key))?;
+        Some((member, self.marker_after(member.span)))
+    }
+
+    /// Every marked property of an object, with its key.
+    fn marked(&self, object: &ObjectLit) -> Vec<(String, Found)> {
+        object
+            .members
+            .iter()
+            .filter_map(|m| match &m.kind {
+                MemberKind::Property { key, .. } => {
+                    self.marker_after(m.span).map(|f| (key.clone(), f))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// A marker comment after `span` on the same line (after at most a comma):
+    /// the piece from `span.start` to the end of that comment.
+    fn marker_after(&self, span: Span) -> Option<Found> {
+        let bytes = self.text.as_bytes();
+        let mut i = span.end as usize;
+        let skip_blanks = |mut i: usize| {
+            while matches!(bytes.get(i), Some(b' ' | b'\t')) {
+                i += 1;
+            }
+            i
+        };
+        i = skip_blanks(i);
+        if bytes.get(i) == Some(&b',') {
+            i = skip_blanks(i + 1);
+        }
+        let rest = self.text.get(i..)?;
+        let end = if let Some(body) = rest.strip_prefix("//") {
+            if !body.trim_start_matches([' ', '\t']).starts_with(MARKER) {
+                return None;
+            }
+            i + line_content_len(rest)
+        } else if let Some(body) = rest.strip_prefix("/*") {
+            if !body.trim_start_matches([' ', '\t']).starts_with(MARKER) {
+                return None;
+            }
+            let close = body.find("*/")?;
+            if body[..close].contains('\n') {
+                return None;
+            }
+            i + 2 + close + 2
+        } else {
+            return None;
+        };
+        let start = span.start as usize;
+        let line_start = line_start(self.text, start);
+        let own_line = self.text[line_start..start]
+            .trim_matches([' ', '\t'])
+            .is_empty()
+            && line_content_len(&self.text[end..]) == 0;
+        Some(Found {
+            start,
+            end,
+            own_line,
+        })
+    }
+
+    fn update(&mut self, found: Found, piece: &Piece) {
+        let text = if found.own_line
+            || self.text[found.start..found.end].contains(&format!("// {MARKER}"))
+        {
+            piece.line()
+        } else {
+            piece.inline()
+        };
+        self.splice(found.start, found.end, text);
+    }
+
+    fn remove(&mut self, found: Found) {
+        let text = self.text;
+        let bytes = text.as_bytes();
+        if found.own_line {
+            // From the line break before the piece's line to the end of its content:
+            // the exact inverse of inserting `eol + piece` after a line, or
+            // `piece + eol` before one.
+            let line_start = line_start(text, found.start);
+            let start = match line_start {
+                0 => 0,
+                n if n >= 2 && bytes.get(n - 2) == Some(&b'\r') => n - 2,
+                n => n - 1,
+            };
+            let end = if line_start == 0 {
+                found.end + line_break_len(&text[found.end..])
+            } else {
+                found.end
+            };
+            self.splice(start, end, String::new());
+            return;
+        }
+        let mut end = found.end;
+        let mut after = end;
+        while matches!(bytes.get(after), Some(b' ' | b'\t')) {
+            after += 1;
+        }
+        if bytes.get(after) == Some(&b',') {
+            // `piece, next`: drop the piece, its comma and the blanks after it.
+            end = after + 1;
+            while matches!(bytes.get(end), Some(b' ' | b'\t')) {
+                end += 1;
+            }
+            self.splice(found.start, end, String::new());
+            return;
+        }
+        let mut before = found.start;
+        while before > 0 && matches!(bytes.get(before - 1), Some(b' ' | b'\t')) {
+            before -= 1;
+        }
+        match bytes.get(before.wrapping_sub(1)) {
+            // `{ piece }`: back to `{}`.
+            Some(b'{') if bytes.get(after) == Some(&b'}') => {
+                self.splice(before, after, String::new())
+            }
+            // `prev, piece }`: drop the comma before it.
+            Some(b',') => self.splice(before - 1, end, String::new()),
+            _ => self.splice(found.start, end, String::new()),
+        }
+    }
+
+    /// Inserts pieces into an object: as lines after its last member (when that
+    /// ends with a comma and the object spans lines), else as lines before its
+    /// first member, else inline.
+    fn insert(&mut self, object: &ObjectLit, pieces: &[Piece]) {
+        let text = self.text;
+        let bytes = text.as_bytes();
+        let open = object.span.start as usize;
+        let close = (object.span.end as usize).saturating_sub(1);
+        if let Some(last) = object.members.last() {
+            let last_start = last.span.start as usize;
+            let mut i = last.span.end as usize;
+            while matches!(bytes.get(i), Some(b' ' | b'\t')) {
+                i += 1;
+            }
+            let line_end = i + line_content_len(&text[i..]);
+            let rest_of_line = text[i..line_end].trim_end_matches([' ', '\t']);
+            let comma_then_comment = rest_of_line
+                .strip_prefix(',')
+                .map(|r| r.trim_start_matches([' ', '\t']))
+                .is_some_and(|r| {
+                    r.is_empty()
+                        || r.starts_with("//")
+                        || (r.starts_with("/*") && r.ends_with("*/"))
+                });
+            if comma_then_comment && line_end < close && first_on_line(text, last_start) {
+                let indent = indentation(text, last_start);
+                let mut insert = String::new();
+                for piece in pieces {
+                    insert.push_str(self.eol);
+                    insert.push_str(indent);
+                    insert.push_str(&piece.line());
+                }
+                self.edits.push(Splice {
+                    start: line_end,
+                    end: line_end,
+                    text: insert,
+                });
+                return;
+            }
+        }
+        if let Some(first) = object.members.first() {
+            let first_start = first.span.start as usize;
+            if first_on_line(text, first_start) && line_start(text, first_start) > open {
+                let indent = indentation(text, first_start);
+                let mut insert = String::new();
+                for piece in pieces {
+                    insert.push_str(indent);
+                    insert.push_str(&piece.line());
+                    insert.push_str(self.eol);
+                }
+                let at = line_start(text, first_start);
+                self.edits.push(Splice {
+                    start: at,
+                    end: at,
+                    text: insert,
+                });
+                return;
+            }
+            let insert: String = pieces.iter().map(|p| format!("{}, ", p.inline())).collect();
+            self.edits.push(Splice {
+                start: first_start,
+                end: first_start,
+                text: insert,
+            });
+            return;
+        }
+        // An empty object: `{}` becomes `{ piece }`.
+        let inner: Vec<String> = pieces.iter().map(Piece::inline).collect();
+        let blank = text
+            .get(open + 1..close)
+            .is_some_and(|t| t.trim().is_empty());
+        let (start, end) = if blank {
+            (open + 1, close)
+        } else {
+            (open + 1, open + 1)
+        };
+        self.edits.push(Splice {
+            start,
+            end,
+            text: format!(" {} ", inner.join(", ")),
+        });
+    }
+
+    /// The adapter import: updated when marked, else added after the last import.
+    fn wire_import(&mut self, module: &AuthModule, settings: &Settings) -> Result<(), Refusal> {
+        let specifier = import_specifier(settings.module_path, settings.adapter_path);
+        let wanted = format!(
+            "{} // {MARKER}: {}",
+            pieces::import(&ts::string_literal(&specifier)),
+            pieces::WHY_SESSIONS
+        );
+        let mut ours = Vec::new();
+        for import in &module.imports {
+            match self.marker_after(import.span) {
+                Some(found) => ours.push(found),
+                None if import.locals.iter().any(|l| l == pieces::STORAGE_FUNCTION) => {
+                    return Err(refuse(
+                        import.span,
+                        format!(
+                            "`{}` is already imported; sessions are not wired",
+                            pieces::STORAGE_FUNCTION
+                        ),
+                        "imported by the app, not by quickback-kv",
+                    ));
+                }
+                None => {}
+            }
+        }
+        match ours.split_first() {
+            Some((first, rest)) => {
+                self.splice(first.start, first.end, wanted);
+                for extra in rest {
+                    self.remove(*extra);
+                }
+            }
+            None => {
+                let Some(last) = module.imports.last() else {
+                    return Ok(());
+                };
+                let end = last.span.end as usize;
+                let line_end = end + line_content_len(&self.text[end..]);
+                self.edits.push(Splice {
+                    start: line_end,
+                    end: line_end,
+                    text: format!("{}{wanted}", self.eol),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes every marked piece: the import and the properties of every call's options.
+    fn unwire(&mut self, module: &AuthModule) {
+        for import in &module.imports {
+            if let Some(found) = self.marker_after(import.span) {
+                self.remove(found);
+            }
+        }
+        for call in &module.calls {
+            let OptionsArg::Object(options) = &call.options else {
+                continue;
+            };
+            for member in &options.members {
+                if let Some(found) = self.marker_after(member.span) {
+                    self.remove(found);
+                } else if let MemberKind::Property {
+                    value: Value::Object(inner),
+                    ..
+                } = &member.kind
+                {
+                    for (_, found) in self.marked(inner) {
+                        self.remove(found);
+                    }
+                }
+            }
+        }
+    }
+}
+
+enum Action<'o> {
+    Insert(&'o ObjectLit, Piece),
+    Update(Found, Piece),
+}
+
+/// Refuses an object whose members could hide one of `keys`: a spread, a
+/// computed key, a method or accessor with such a key, or a key written twice.
+fn check_members(object: &ObjectLit, keys: &[&str]) -> Result<(), Refusal> {
+    let mut seen: Vec<&str> = Vec::new();
+    for member in &object.members {
+        match &member.kind {
+            MemberKind::Spread => {
+                return Err(refuse(
+                    member.span,
+                    "a spread in the options of `betterAuth` hides what they set; sessions are not wired",
+                    format!(
+                        "this may set {}",
+                        keys.iter()
+                            .map(|k| format!("`{k}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ));
+            }
+            MemberKind::Opaque { key } if key.as_deref().is_none_or(|k| keys.contains(&k)) => {
+                return Err(refuse(
+                    member.span,
+                    "a computed key or accessor in the options of `betterAuth`; sessions are not wired",
+                    "the compiler cannot tell which option this sets",
+                ));
+            }
+            MemberKind::Property { key, .. } if keys.contains(&key.as_str()) => {
+                if seen.contains(&key.as_str()) {
+                    return Err(refuse(
+                        member.span,
+                        format!(
+                            "`{key}` is set twice in the options of `betterAuth`; sessions are not wired"
+                        ),
+                        "the later one wins, and the compiler will not guess which to edit",
+                    ));
+                }
+                seen.push(key);
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+fn line_start(text: &str, at: usize) -> usize {
+    text[..at].rfind('\n').map_or(0, |i| i + 1)
+}
+
+/// Bytes up to the line break (`\r\n` or `\n`) or the end of the text.
+fn line_content_len(text: &str) -> usize {
+    match text.find('\n') {
+        Some(i) if i > 0 && text.as_bytes()[i - 1] == b'\r' => i - 1,
+        Some(i) => i,
+        None => text.len(),
+    }
+}
+
+fn line_break_len(text: &str) -> usize {
+    if text.starts_with("\r\n") {
+        2
+    } else if text.starts_with('\n') {
+        1
+    } else {
+        0
+    }
+}
+
+fn first_on_line(text: &str, at: usize) -> bool {
+    text[line_start(text, at)..at]
+        .trim_matches([' ', '\t'])
+        .is_empty()
+}
+
+fn indentation(text: &str, at: usize) -> &str {
+    &text[line_start(text, at)..at]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn import_specifiers_are_relative_without_extension() {
+        assert_eq!(
+            import_specifier("src/lib/auth.ts", "src/lib/kv-session-storage.ts"),
+            "./kv-session-storage"
+        );
+        assert_eq!(import_specifier("src/lib/auth.ts", "src/kv.ts"), "../kv");
+        assert_eq!(
+            import_specifier("src/lib/auth.ts", "lib/x/kv.mts"),
+            "../../lib/x/kv.mjs"
+        );
+        assert_eq!(import_specifier("auth.ts", "src/kv.ts"), "./src/kv");
+        assert_eq!(import_specifier("./src/auth.ts", "src/a/kv.ts"), "./a/kv");
+    }
+
+    fn run(text: &str, on: bool) -> Outcome {
+        wire(
+            FileId(0),
+            text,
+            &Settings {
+                module_path: "src/lib/auth.ts",
+                adapter_path: "src/lib/kv-session-storage.ts",
+                kv_sessions: on,
+            },
+        )
+    }
+
+    const BASE: &str = "import { betterAuth } from \"better-auth\";\n\nexport function createAuth(env: Env) {\n  return betterAuth({\n    secret: \"s\",\n    rateLimit: { enabled: true },\n    verification: {},\n  });\n}\n";
+
+    #[test]
+    fn wires_merges_and_unwires_to_the_same_bytes() {
+        let wired = run(BASE, true);
+        let text = wired.text.expect("wired");
+        assert!(wired.diagnostic.is_none());
+        assert_eq!(
+            text,
+            "import { betterAuth } from \"better-auth\";\nimport { kvSecondaryStorage } from \"./kv-session-storage\"; // quickback-kv: sessions in Workers KV\n\nexport function createAuth(env: Env) {\n  return betterAuth({\n    secret: \"s\",\n    rateLimit: { storage: \"memory\" /* quickback-kv: keep counting where it counted before secondaryStorage */, enabled: true },\n    verification: { storeInDatabase: true /* quickback-kv: single-use tokens consumed once (KV has no getAndDelete) */ },\n    secondaryStorage: kvSecondaryStorage(env), // quickback-kv: sessions in Workers KV\n  });\n}\n"
+        );
+        assert_eq!(run(&text, true).text.as_deref(), Some(text.as_str()));
+        assert_eq!(run(&text, false).text.as_deref(), Some(BASE));
+        assert!(run(BASE, false).text.is_none());
+    }
+
+    #[test]
+    fn crlf_and_no_trailing_comma() {
+        let base = "import { betterAuth } from \"better-auth\";\r\nconst auth = (env?: Env) => betterAuth({\r\n\tsecret: \"s\"\r\n});\r\n";
+        let text = run(base, true).text.expect("wired");
+        assert!(text.contains("\r\n\tsecondaryStorage: env ? kvSecondaryStorage(env) : undefined, // quickback-kv: sessions in Workers KV\r\n\trateLimit: { storage: \"memory\" }, //"));
+        assert!(!text.replace("\r\n", "").contains('\n'));
+        assert_eq!(run(&text, false).text.as_deref(), Some(base));
+    }
+
+    #[test]
+    fn refuses_what_it_cannot_see() {
+        for text in [
+            "import { betterAuth } from \"better-auth\";\nexport const f = (env: Env) => betterAuth({ ...opts });\n",
+            "import { betterAuth } from \"better-auth\";\nexport const f = (env: Env) => betterAuth(opts);\n",
+            "import { betterAuth } from \"better-auth\";\nexport const a = betterAuth({});\n",
+            "import { betterAuth } from \"better-auth\";\nexport const f = (env: Env) => betterAuth({ secondaryStorage: x });\n",
+            "import { betterAuth } from \"better-auth\";\nexport const f = (env: Env) => [betterAuth({}), betterAuth({})];\n",
+            "export const a = 1;\n",
+        ] {
+            let outcome = run(text, true);
+            assert!(outcome.text.is_none(), "{text}");
+            assert_eq!(
+                outcome.diagnostic.map(|d| d.code),
+                Some(Code::AuthCannotWire),
+                "{text}"
+            );
+        }
+    }
+}
