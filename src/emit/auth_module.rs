@@ -45,22 +45,27 @@ pub enum Wiring {
     NotWired { path: String, at: Span },
 }
 
-/// The texts the wiring inserts: one place, so the wired form can change here alone.
+/// The texts the wiring inserts: one place, so the wired form changes here alone.
+/// They are the form ADAPTER checked with tsc against Better Auth 1.4–1.7
+/// (`/work/briefs/wired-form.md` at the time of writing; README "Wiring").
 pub mod pieces {
-    /// The adapter's export the module calls.
+    /// The adapter's exports the module uses.
     pub const STORAGE_FUNCTION: &str = "kvSecondaryStorage";
+    pub const VERIFICATION_OPTIONS: &str = "KV_VERIFICATION_OPTIONS";
     pub const WHY_SESSIONS: &str = "sessions in Workers KV";
-    pub const WHY_RATE_LIMIT: &str = "keep counting where it counted before secondaryStorage";
-    pub const WHY_VERIFICATION: &str = "single-use tokens consumed once (KV has no getAndDelete)";
+    pub const WHY_RATE_LIMIT: &str =
+        "rate limits stay in isolate memory, where they were before secondaryStorage";
+    pub const WHY_VERIFICATION: &str = "single-use tokens consumed from the database, not KV";
     /// `rateLimit.storage`: where Better Auth counted before `secondaryStorage` existed.
     pub const RATE_LIMIT_KEY: &str = "storage";
     pub const RATE_LIMIT_VALUE: &str = "\"memory\"";
+    /// The option `KV_VERIFICATION_OPTIONS` sets (on Better Auth 1.5+); an app that
+    /// writes it itself keeps its choice.
     pub const VERIFICATION_KEY: &str = "storeInDatabase";
-    pub const VERIFICATION_VALUE: &str = "true";
 
-    /// `import { kvSecondaryStorage } from "<specifier>";`
+    /// The import line, without its marker.
     pub fn import(specifier_literal: &str) -> String {
-        format!("import {{ {STORAGE_FUNCTION} }} from {specifier_literal};")
+        format!("import {{ {VERIFICATION_OPTIONS}, {STORAGE_FUNCTION} }} from {specifier_literal};")
     }
 
     /// The `secondaryStorage` value for an env parameter; `optional`: the function
@@ -72,30 +77,48 @@ pub mod pieces {
             format!("{STORAGE_FUNCTION}({env})")
         }
     }
+
+    /// The member merged into an app's `verification` object (first, so the app's own keys win).
+    pub fn verification_spread() -> String {
+        format!("...{VERIFICATION_OPTIONS}")
+    }
 }
 
 /// Parameter types recognised as the Worker's env (Quickback's name, and the
 /// alias `src/env.d.ts` also exports); a parameter called `env` comes next.
 const ENV_TYPES: [&str; 2] = ["CloudflareBindings", "Env"];
 
-/// A piece of the wired form: a property, where it goes, and its marker's reason.
+/// A member of the wired form (`key: value` or `...expr`) and its marker's reason.
 #[derive(Debug, Clone)]
 struct Piece {
-    key: &'static str,
-    value: String,
+    code: String,
     why: &'static str,
 }
 
 impl Piece {
+    fn property(key: &str, value: &str, why: &'static str) -> Piece {
+        Piece {
+            code: format!("{key}: {value}"),
+            why,
+        }
+    }
+
     /// On its own line (the caller adds indentation and the line break).
     fn line(&self) -> String {
-        format!("{}: {}, // {MARKER}: {}", self.key, self.value, self.why)
+        format!("{}, // {MARKER}: {}", self.code, self.why)
     }
 
     /// Inside a one-line object.
     fn inline(&self) -> String {
-        format!("{}: {} /* {MARKER}: {} */", self.key, self.value, self.why)
+        format!("{} /* {MARKER}: {} */", self.code, self.why)
     }
+}
+
+/// Where new members go in an object.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Place {
+    First,
+    Last,
 }
 
 /// The edited text, or `None` when the module needs no output at all.
@@ -191,12 +214,11 @@ fn manual_help(settings: &Settings, env: &str) -> String {
         settings.adapter_path,
     )));
     format!(
-        "wire it by hand, keeping the app's own options:\n  {import}\n  betterAuth({{\n    …,\n    secondaryStorage: {},\n    rateLimit: {{ …, {}: {} }},\n    verification: {{ …, {}: {} }},\n  }})",
-        pieces::secondary_storage(env, true),
+        "wire it by hand, keeping the app's own options:\n  {import}\n  betterAuth({{\n    …,\n    rateLimit: {{ …, {}: {} }},\n    secondaryStorage: {},\n    verification: {{ {}, … }},\n  }})",
         pieces::RATE_LIMIT_KEY,
         pieces::RATE_LIMIT_VALUE,
-        pieces::VERIFICATION_KEY,
-        pieces::VERIFICATION_VALUE,
+        pieces::secondary_storage(env, true),
+        pieces::verification_spread(),
     )
 }
 
@@ -369,26 +391,43 @@ impl<'t> Editor<'t> {
         // What the options already hold.
         let groups = ["secondaryStorage", "rateLimit", "verification"];
         check_members(options, &groups)?;
-        let secondary = Piece {
-            key: "secondaryStorage",
-            value: pieces::secondary_storage(&env.0, env.1),
-            why: pieces::WHY_SESSIONS,
-        };
-        let rate_limit = Piece {
-            key: pieces::RATE_LIMIT_KEY,
-            value: pieces::RATE_LIMIT_VALUE.to_string(),
-            why: pieces::WHY_RATE_LIMIT,
-        };
-        let verification = Piece {
-            key: pieces::VERIFICATION_KEY,
-            value: pieces::VERIFICATION_VALUE.to_string(),
-            why: pieces::WHY_VERIFICATION,
-        };
-
         let mut plan: Vec<Action> = Vec::new();
+
+        // rateLimit.storage: merged as the last member of the app's object, or a new member.
+        let storage = Piece::property(
+            pieces::RATE_LIMIT_KEY,
+            pieces::RATE_LIMIT_VALUE,
+            pieces::WHY_RATE_LIMIT,
+        );
+        let whole = Piece::property(
+            "rateLimit",
+            &format!("{{ {} }}", storage.code),
+            pieces::WHY_RATE_LIMIT,
+        );
+        match self.group(options, "rateLimit")? {
+            Group::Absent => plan.push(Action::Insert(options, whole, Place::Last)),
+            Group::Ours(found) => plan.push(Action::Update(found, whole)),
+            Group::Apps(inner) => {
+                // A spread could set `storage`, and ours would then override the app's.
+                check_members(inner, &[pieces::RATE_LIMIT_KEY])?;
+                self.merge(
+                    inner,
+                    pieces::RATE_LIMIT_KEY,
+                    storage,
+                    Place::Last,
+                    &mut plan,
+                );
+            }
+        }
+
         // secondaryStorage
+        let secondary = Piece::property(
+            "secondaryStorage",
+            &pieces::secondary_storage(&env.0, env.1),
+            pieces::WHY_SESSIONS,
+        );
         match self.property(options, "secondaryStorage") {
-            None => plan.push(Action::Insert(options, secondary)),
+            None => plan.push(Action::Insert(options, secondary, Place::Last)),
             Some((_, Some(found))) => plan.push(Action::Update(found, secondary)),
             Some((member, None)) => {
                 return Err(refuse(
@@ -398,48 +437,32 @@ impl<'t> Editor<'t> {
                 ));
             }
         }
-        // rateLimit.storage, verification.storeInDatabase: merged into the app's objects.
-        for (group, piece) in [("rateLimit", rate_limit), ("verification", verification)] {
-            let group_piece = Piece {
-                key: if group == "rateLimit" {
-                    "rateLimit"
-                } else {
-                    "verification"
-                },
-                value: format!("{{ {}: {} }}", piece.key, piece.value),
-                why: piece.why,
-            };
-            match self.property(options, group) {
-                None => plan.push(Action::Insert(options, group_piece)),
-                Some((_, Some(found))) => plan.push(Action::Update(found, group_piece)),
-                Some((member, None)) => {
-                    let MemberKind::Property { value, .. } = &member.kind else {
-                        continue;
-                    };
-                    let Value::Object(inner) = value else {
-                        return Err(refuse(
-                            member.span,
-                            format!("`{group}` is not an object literal; sessions are not wired"),
-                            format!("the compiler cannot merge `{}` into it", piece.key),
-                        ));
-                    };
-                    let key = piece.key;
-                    check_members(inner, &[key])?;
-                    match self.property(inner, key) {
-                        None => plan.push(Action::Insert(inner, piece)),
-                        Some((_, Some(found))) => plan.push(Action::Update(found, piece)),
-                        // The app chose its own; it keeps it.
-                        Some((_, None)) => {}
-                    }
-                    // Anything else of ours inside is stale.
-                    for stale in self.marked(inner).into_iter().filter(|(k, _)| k != key) {
-                        self.remove(stale.1);
-                    }
-                }
-            }
+
+        // verification: the adapter's options spread first into the app's object, or a new member.
+        let spread = Piece {
+            code: pieces::verification_spread(),
+            why: pieces::WHY_VERIFICATION,
+        };
+        let whole = Piece::property(
+            "verification",
+            &format!("{{ {} }}", spread.code),
+            pieces::WHY_VERIFICATION,
+        );
+        match self.group(options, "verification")? {
+            Group::Absent => plan.push(Action::Insert(options, whole, Place::Last)),
+            Group::Ours(found) => plan.push(Action::Update(found, whole)),
+            // Ours goes first, so whatever the app writes in it wins: nothing to refuse.
+            Group::Apps(inner) => self.merge(
+                inner,
+                pieces::VERIFICATION_KEY,
+                spread,
+                Place::First,
+                &mut plan,
+            ),
         }
+
         for (key, found) in self.marked(options) {
-            if !groups.contains(&key.as_str()) {
+            if !key.as_deref().is_some_and(|k| groups.contains(&k)) {
                 self.remove(found);
             }
         }
@@ -448,22 +471,76 @@ impl<'t> Editor<'t> {
         Ok(call.callee)
     }
 
+    /// An option holding an object the wiring merges into.
+    fn group<'o>(&self, options: &'o ObjectLit, key: &str) -> Result<Group<'o>, Refusal> {
+        Ok(match self.property(options, key) {
+            None => Group::Absent,
+            Some((_, Some(found))) => Group::Ours(found),
+            Some((member, None)) => match &member.kind {
+                MemberKind::Property {
+                    value: Value::Object(inner),
+                    ..
+                } => Group::Apps(inner),
+                _ => {
+                    return Err(refuse(
+                        member.span,
+                        format!("`{key}` is not an object literal; sessions are not wired"),
+                        "the compiler cannot merge its option into this value",
+                    ));
+                }
+            },
+        })
+    }
+
+    /// Merges `piece` into the app's object unless the app sets `app_key` itself;
+    /// other marked members inside are stale.
+    fn merge<'o>(
+        &mut self,
+        inner: &'o ObjectLit,
+        app_key: &str,
+        piece: Piece,
+        place: Place,
+        plan: &mut Vec<Action<'o>>,
+    ) {
+        let apps_own = inner.members.iter().any(|m| match &m.kind {
+            MemberKind::Property { key, .. } => {
+                key == app_key && self.marker_after(m.span).is_none()
+            }
+            _ => false,
+        });
+        let ours: Vec<Found> = self.marked(inner).into_iter().map(|(_, f)| f).collect();
+        let keep = match ours.first() {
+            Some(found) if !apps_own => {
+                plan.push(Action::Update(*found, piece));
+                1
+            }
+            None if !apps_own => {
+                plan.push(Action::Insert(inner, piece, place));
+                0
+            }
+            _ => 0,
+        };
+        for stale in ours.into_iter().skip(keep) {
+            self.remove(stale);
+        }
+    }
+
     fn apply_plan(&mut self, plan: Vec<Action>) {
         // Insertions into one object go in together, in plan order.
-        let mut inserts: Vec<(&ObjectLit, Vec<Piece>)> = Vec::new();
+        let mut inserts: Vec<(&ObjectLit, Place, Vec<Piece>)> = Vec::new();
         for action in plan {
             match action {
                 Action::Update(found, piece) => self.update(found, &piece),
-                Action::Insert(object, piece) => {
-                    match inserts.iter_mut().find(|(o, _)| o.span == object.span) {
-                        Some((_, pieces)) => pieces.push(piece),
-                        None => inserts.push((object, vec![piece])),
+                Action::Insert(object, piece, place) => {
+                    match inserts.iter_mut().find(|(o, _, _)| o.span == object.span) {
+                        Some((_, _, pieces)) => pieces.push(piece),
+                        None => inserts.push((object, place, vec![piece])),
                     }
                 }
             }
         }
-        for (object, pieces) in inserts {
-            self.insert(object, &pieces);
+        for (object, place, pieces) in inserts {
+            self.insert(object, place, &pieces);
         }
     }
 
@@ -506,16 +583,18 @@ impl<'t> Editor<'t> {
         Some((member, self.marker_after(member.span)))
     }
 
-    /// Every marked property of an object, with its key.
-    fn marked(&self, object: &ObjectLit) -> Vec<(String, Found)> {
+    /// Every marked member of an object, with its key (`None`: a spread).
+    fn marked(&self, object: &ObjectLit) -> Vec<(Option<String>, Found)> {
         object
             .members
             .iter()
-            .filter_map(|m| match &m.kind {
-                MemberKind::Property { key, .. } => {
-                    self.marker_after(m.span).map(|f| (key.clone(), f))
-                }
-                _ => None,
+            .filter_map(|m| {
+                let key = match &m.kind {
+                    MemberKind::Property { key, .. } => Some(key.clone()),
+                    MemberKind::Spread => None,
+                    MemberKind::Opaque { .. } => return None,
+                };
+                self.marker_after(m.span).map(|f| (key, f))
             })
             .collect()
     }
@@ -627,15 +706,17 @@ impl<'t> Editor<'t> {
         }
     }
 
-    /// Inserts pieces into an object: as lines after its last member (when that
-    /// ends with a comma and the object spans lines), else as lines before its
-    /// first member, else inline.
-    fn insert(&mut self, object: &ObjectLit, pieces: &[Piece]) {
+    /// Inserts pieces into an object. `Place::Last`: as lines after its last
+    /// member when that ends with a comma and the object spans lines. Otherwise
+    /// (and for `Place::First`) as lines before its first member when that starts
+    /// a line, else inline. Never touching a neighbour (no comma is added) keeps
+    /// removal the exact inverse: the file comes back byte for byte.
+    fn insert(&mut self, object: &ObjectLit, place: Place, pieces: &[Piece]) {
         let text = self.text;
         let bytes = text.as_bytes();
         let open = object.span.start as usize;
         let close = (object.span.end as usize).saturating_sub(1);
-        if let Some(last) = object.members.last() {
+        if let Some(last) = object.members.last().filter(|_| place == Place::Last) {
             let last_start = last.span.start as usize;
             let mut i = last.span.end as usize;
             while matches!(bytes.get(i), Some(b' ' | b'\t')) {
@@ -787,8 +868,16 @@ impl<'t> Editor<'t> {
 }
 
 enum Action<'o> {
-    Insert(&'o ObjectLit, Piece),
+    Insert(&'o ObjectLit, Piece, Place),
     Update(Found, Piece),
+}
+
+enum Group<'o> {
+    Absent,
+    /// The whole option is a marked piece.
+    Ours(Found),
+    /// The app's own object literal.
+    Apps(&'o ObjectLit),
 }
 
 /// Refuses an object whose members could hide one of `keys`: a spread, a
@@ -800,7 +889,7 @@ fn check_members(object: &ObjectLit, keys: &[&str]) -> Result<(), Refusal> {
             MemberKind::Spread => {
                 return Err(refuse(
                     member.span,
-                    "a spread in the options of `betterAuth` hides what they set; sessions are not wired",
+                    "a spread in the options of `betterAuth` hides what it sets; sessions are not wired",
                     format!(
                         "this may set {}",
                         keys.iter()
@@ -908,7 +997,7 @@ mod tests {
         assert!(wired.diagnostic.is_none());
         assert_eq!(
             text,
-            "import { betterAuth } from \"better-auth\";\nimport { kvSecondaryStorage } from \"./kv-session-storage\"; // quickback-kv: sessions in Workers KV\n\nexport function createAuth(env: Env) {\n  return betterAuth({\n    secret: \"s\",\n    rateLimit: { storage: \"memory\" /* quickback-kv: keep counting where it counted before secondaryStorage */, enabled: true },\n    verification: { storeInDatabase: true /* quickback-kv: single-use tokens consumed once (KV has no getAndDelete) */ },\n    secondaryStorage: kvSecondaryStorage(env), // quickback-kv: sessions in Workers KV\n  });\n}\n"
+            "import { betterAuth } from \"better-auth\";\nimport { KV_VERIFICATION_OPTIONS, kvSecondaryStorage } from \"./kv-session-storage\"; // quickback-kv: sessions in Workers KV\n\nexport function createAuth(env: Env) {\n  return betterAuth({\n    secret: \"s\",\n    rateLimit: { storage: \"memory\" /* quickback-kv: rate limits stay in isolate memory, where they were before secondaryStorage */, enabled: true },\n    verification: { ...KV_VERIFICATION_OPTIONS /* quickback-kv: single-use tokens consumed from the database, not KV */ },\n    secondaryStorage: kvSecondaryStorage(env), // quickback-kv: sessions in Workers KV\n  });\n}\n"
         );
         assert_eq!(run(&text, true).text.as_deref(), Some(text.as_str()));
         assert_eq!(run(&text, false).text.as_deref(), Some(BASE));
@@ -919,7 +1008,8 @@ mod tests {
     fn crlf_and_no_trailing_comma() {
         let base = "import { betterAuth } from \"better-auth\";\r\nconst auth = (env?: Env) => betterAuth({\r\n\tsecret: \"s\"\r\n});\r\n";
         let text = run(base, true).text.expect("wired");
-        assert!(text.contains("\r\n\tsecondaryStorage: env ? kvSecondaryStorage(env) : undefined, // quickback-kv: sessions in Workers KV\r\n\trateLimit: { storage: \"memory\" }, //"));
+        assert!(text.contains("({\r\n\trateLimit: { storage: \"memory\" }, //"));
+        assert!(text.contains("\r\n\tsecondaryStorage: env ? kvSecondaryStorage(env) : undefined, // quickback-kv: sessions in Workers KV\r\n\tverification: { ...KV_VERIFICATION_OPTIONS }, //"));
         assert!(!text.replace("\r\n", "").contains('\n'));
         assert_eq!(run(&text, false).text.as_deref(), Some(base));
     }
