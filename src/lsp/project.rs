@@ -142,6 +142,7 @@ mod tests {
             "/p/wrangler.toml",
             "/p/wrangler.jsonc",
             "/p/src/env.d.ts",
+            "/p/src/lib/auth.ts",
         ] {
             assert!(affects(config, root, Path::new(input)), "{input}");
         }
