@@ -198,7 +198,7 @@ pub fn report(c: &Compilation) -> Report {
         });
     let wiring = match &c.wiring {
         Wiring::Off => WiringReport::Off,
-        Wiring::Removed { path } => WiringReport::Removed { path: path.clone() },
+        Wiring::Removed { path, .. } => WiringReport::Removed { path: path.clone() },
         Wiring::NoModule { path } => WiringReport::NoModule { path: path.clone() },
         Wiring::Wired { at, .. } => WiringReport::Wired(Place::new(&c.files, *at)),
         Wiring::NotWired { at, .. } => WiringReport::NotWired(Place::new(&c.files, *at)),

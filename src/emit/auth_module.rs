@@ -36,7 +36,11 @@ pub enum Wiring {
     #[default]
     Off,
     /// KV sessions are off; the pieces an earlier run inserted are removed.
-    Removed { path: String },
+    Removed {
+        path: String,
+        /// Where a problem with the removal is reported (the file's start).
+        at_call: Span,
+    },
     /// KV sessions are on but there is no file at the module path.
     NoModule { path: String },
     /// The module's `betterAuth` call (the span of its callee) keeps sessions in KV.
@@ -130,7 +134,42 @@ pub struct Outcome {
 }
 
 /// Wires (or unwires) the module `text`, registered as `file`.
+///
+/// The result is checked before it is returned: it must parse, and wiring it
+/// again must change nothing. Otherwise the module is left untouched with a
+/// warning, so no run can write a file that a later run would edit again.
 pub fn wire(file: FileId, text: &str, settings: &Settings) -> Outcome {
+    let mut outcome = wire_once(file, text, settings);
+    if let (Some(edited), Wiring::Wired { at, .. } | Wiring::Removed { at_call: at, .. }) =
+        (&outcome.text, &outcome.wiring)
+    {
+        let at = *at;
+        let again = wire_once(file, edited, settings);
+        let stable = again.diagnostic.is_none()
+            && again.text.as_deref().is_none_or(|t| t == edited.as_str());
+        if !stable {
+            outcome = Outcome {
+                text: None,
+                wiring: Wiring::NotWired {
+                    path: settings.module_path.to_string(),
+                    at,
+                },
+                diagnostic: Some(
+                    Diagnostic::new(
+                        Code::AuthCannotWire,
+                        "the auth module could not be edited safely; sessions are not wired",
+                        at,
+                        "the edited module would not read back as wired (please report this file)",
+                    )
+                    .with_help(manual_help(settings, "env")),
+                ),
+            };
+        }
+    }
+    outcome
+}
+
+fn wire_once(file: FileId, text: &str, settings: &Settings) -> Outcome {
     let path = settings.module_path.to_string();
     let has_marker = text.contains(MARKER);
     if !settings.kv_sessions && !has_marker {
@@ -175,35 +214,57 @@ pub fn wire(file: FileId, text: &str, settings: &Settings) -> Outcome {
         })
     } else {
         editor.unwire(&module);
-        Ok(Wiring::Removed { path: path.clone() })
+        Ok(Wiring::Removed {
+            path: path.clone(),
+            at_call: Span::file_start(file),
+        })
     };
-    match result {
-        Ok(wiring) => {
-            let changed = !editor.edits.is_empty();
-            let wiring = match wiring {
-                Wiring::Removed { .. } if !changed => Wiring::Off,
-                w => w,
-            };
-            let text = match (&wiring, changed) {
-                (Wiring::Off, _) => None,
-                _ => Some(editor.apply()),
-            };
-            Outcome {
-                text,
-                wiring,
-                diagnostic: None,
-            }
-        }
-        Err(Refusal { at, message, label }) => {
-            let help = manual_help(settings, &editor.env_name.unwrap_or_else(|| "env".into()));
-            Outcome {
+    let env_name = editor.env_name.clone();
+    let (wiring, edited) = match result {
+        Ok(Wiring::Removed { .. }) if editor.edits.is_empty() => {
+            return Outcome {
                 text: None,
-                wiring: Wiring::NotWired { path, at },
-                diagnostic: Some(
-                    Diagnostic::new(Code::AuthCannotWire, message, at, label).with_help(help),
-                ),
-            }
+                wiring: Wiring::Off,
+                diagnostic: None,
+            };
         }
+        Ok(wiring) => match editor.apply() {
+            Some(edited) => (wiring, edited),
+            None => {
+                let at = match &wiring {
+                    Wiring::Wired { at, .. } => *at,
+                    _ => Span::file_start(file),
+                };
+                return refused(
+                    settings,
+                    &env_name,
+                    refuse(
+                        at,
+                        "the auth module could not be edited safely; sessions are not wired",
+                        "two edits would overlap here (please report this file)",
+                    ),
+                );
+            }
+        },
+        Err(refusal) => return refused(settings, &env_name, refusal),
+    };
+    Outcome {
+        text: Some(edited),
+        wiring,
+        diagnostic: None,
+    }
+}
+
+fn refused(settings: &Settings, env_name: &Option<String>, refusal: Refusal) -> Outcome {
+    let Refusal { at, message, label } = refusal;
+    let help = manual_help(settings, env_name.as_deref().unwrap_or("env"));
+    Outcome {
+        text: None,
+        wiring: Wiring::NotWired {
+            path: settings.module_path.to_string(),
+            at,
+        },
+        diagnostic: Some(Diagnostic::new(Code::AuthCannotWire, message, at, label).with_help(help)),
     }
 }
 
@@ -325,21 +386,24 @@ impl<'t> Editor<'t> {
 
     /// Applies the splices back to front. They never overlap: each touches one
     /// piece or inserts at a point outside every piece.
-    fn apply(mut self) -> String {
+    /// `None` if two splices overlap or one is not on character boundaries
+    /// (a bug; the caller refuses rather than write a guess).
+    fn apply(mut self) -> Option<String> {
         self.edits.sort_by_key(|e| (e.start, e.end));
         let mut out = self.text.to_string();
         let mut limit = usize::MAX;
         for edit in self.edits.iter().rev() {
             if edit.end > limit
+                || edit.start > edit.end
                 || !out.is_char_boundary(edit.start)
                 || !out.is_char_boundary(edit.end)
             {
-                continue;
+                return None;
             }
             out.replace_range(edit.start..edit.end, &edit.text);
             limit = edit.start;
         }
-        out
+        Some(out)
     }
 
     /// The one `betterAuth({ … })` call, wired; its callee's span.
@@ -1031,6 +1095,85 @@ mod tests {
                 Some(Code::AuthCannotWire),
                 "{text}"
             );
+        }
+    }
+
+    fn wired(text: &str) -> String {
+        let outcome = run(text, true);
+        assert!(outcome.diagnostic.is_none(), "{:?}", outcome.diagnostic);
+        let wired = outcome.text.expect("wired");
+        assert_eq!(
+            run(&wired, false).text.as_deref(),
+            Some(text),
+            "unwiring restores the bytes"
+        );
+        wired
+    }
+
+    #[test]
+    fn one_line_options_and_a_required_env() {
+        let text = "import { betterAuth } from \"better-auth\";\nexport default { fetch(req: Request, env: Env) { return betterAuth({ database }).handler(req); } };\n";
+        let wired = wired(text);
+        assert!(wired.contains("betterAuth({ rateLimit: { storage: \"memory\" } /* quickback-kv: rate limits stay in isolate memory, where they were before secondaryStorage */, secondaryStorage: kvSecondaryStorage(env) /* quickback-kv: sessions in Workers KV */, verification: { ...KV_VERIFICATION_OPTIONS } /* quickback-kv: single-use tokens consumed from the database, not KV */, database })"), "{wired}");
+    }
+
+    #[test]
+    fn the_apps_own_choices_stand() {
+        let text = "import { betterAuth } from \"better-auth\";\nexport const make = (env?: Env) =>\n  betterAuth({\n    rateLimit: { storage: \"database\" },\n    verification: {\n      storeInDatabase: false,\n    },\n  });\n";
+        let wired = wired(text);
+        assert!(wired.contains("    rateLimit: { storage: \"database\" },\n    verification: {\n      storeInDatabase: false,\n    },\n    secondaryStorage: env ? kvSecondaryStorage(env) : undefined, // quickback-kv: sessions in Workers KV\n  });"), "{wired}");
+        // An app that writes its own `storage` next to ours: ours goes.
+        let mixed = wired.replace(
+            "rateLimit: { storage: \"database\" }",
+            "rateLimit: {\n      storage: \"memory\", // quickback-kv: old\n      storage: \"database\",\n    }",
+        );
+        let outcome = run(&mixed, true);
+        assert_eq!(
+            outcome.diagnostic.map(|d| d.code),
+            Some(Code::AuthCannotWire),
+            "a key twice is refused"
+        );
+    }
+
+    #[test]
+    fn a_multi_line_verification_gets_the_spread_first() {
+        let text = "import { betterAuth } from \"better-auth\";\nimport { env } from \"cloudflare:workers\";\nexport const auth = betterAuth({\n  verification: {\n    expiresIn: 600, // ten minutes\n  },\n  rateLimit: {\n    enabled: true\n  },\n});\n";
+        let wired = wired(text);
+        assert!(wired.contains("  verification: {\n    ...KV_VERIFICATION_OPTIONS, // quickback-kv: single-use tokens consumed from the database, not KV\n    expiresIn: 600, // ten minutes\n  },"), "{wired}");
+        assert!(wired.contains("  rateLimit: {\n    storage: \"memory\", // quickback-kv: rate limits stay in isolate memory, where they were before secondaryStorage\n    enabled: true\n  },"), "{wired}");
+        assert!(
+            wired.contains("  secondaryStorage: kvSecondaryStorage(env), //"),
+            "{wired}"
+        );
+    }
+
+    #[test]
+    fn non_ascii_text_and_a_bom_keep_their_bytes() {
+        let text = "\u{feff}// Ünïcödé — 認証\nimport { betterAuth } from \"better-auth\";\nconst é = \"😀\";\nexport function a(env: Env) {\n  return betterAuth({\n    appName: \"Café 😀\",\n  });\n}\n";
+        let wired = wired(text);
+        assert!(wired.starts_with("\u{feff}// Ünïcödé — 認証\n"));
+        assert!(
+            wired.contains("    appName: \"Café 😀\",\n    rateLimit: { storage: \"memory\" }, //"),
+            "{wired}"
+        );
+    }
+
+    #[test]
+    fn no_prefix_of_a_module_panics_or_writes_what_does_not_read_back() {
+        let text = "import { betterAuth } from \"better-auth\";\nimport type { E } from \"./env\";\nfunction createAuth(env?: E) {\n    return betterAuth({\n                secret: env?.S,\n        plugins: [x({ cb: async (u) => { return u; } })],\n        rateLimit: {\n            customRules: { \"/sign-in/email\": { window: 60, max: 5 } },\n        },\n        database: d(db, { provider: \"sqlite\" }),\n    });\n}\nexport const auth = createAuth();\n";
+        let full = wired(text);
+        for source in [text, full.as_str()] {
+            for end in (0..=source.len()).filter(|i| source.is_char_boundary(*i)) {
+                for on in [true, false] {
+                    let outcome = run(&source[..end], on);
+                    if let Some(edited) = outcome.text {
+                        assert!(
+                            auth_module::read(FileId(0), "a.ts", &edited).is_ok(),
+                            "{edited}"
+                        );
+                    }
+                }
+            }
         }
     }
 }
