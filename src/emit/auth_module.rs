@@ -135,13 +135,14 @@ pub struct Outcome {
 
 /// Wires (or unwires) the module `text`, registered as `file`.
 ///
-/// The result is checked before it is returned: it must parse, and wiring it
-/// again must change nothing. Otherwise the module is left untouched with a
+/// A changed result is checked before it is returned: it must parse, and wiring
+/// it again must change nothing. Otherwise the module is left untouched with a
 /// warning, so no run can write a file that a later run would edit again.
 pub fn wire(file: FileId, text: &str, settings: &Settings) -> Outcome {
     let mut outcome = wire_once(file, text, settings);
     if let (Some(edited), Wiring::Wired { at, .. } | Wiring::Removed { at_call: at, .. }) =
         (&outcome.text, &outcome.wiring)
+        && edited != text
     {
         let at = *at;
         let again = wire_once(file, edited, settings);

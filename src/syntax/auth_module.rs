@@ -150,7 +150,9 @@ pub fn read(file: FileId, path: &str, text: &str) -> Result<AuthModule, Unreadab
             });
         }
     };
-    Ok(Walk::new(lowerer).module(&module))
+    let facts = Walk::new(lowerer).module(&module);
+    super::drop_in_background(module, text.len());
+    Ok(facts)
 }
 
 /// A function's parameters and the function around it, by index into `Walk::scopes`.

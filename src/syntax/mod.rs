@@ -20,7 +20,7 @@ const BACKGROUND_DROP_BYTES: usize = 256 * 1024;
 /// `benches/speed.rs`). For large inputs it is freed on a detached thread, which a
 /// CLI process simply outlives; its stack is as large as the compile thread's,
 /// since dropping a deep tree recurses as deeply as parsing it.
-fn drop_in_background(module: swc_ecma_ast::Module, len: usize) {
+pub(crate) fn drop_in_background(module: swc_ecma_ast::Module, len: usize) {
     if len < BACKGROUND_DROP_BYTES {
         return;
     }
