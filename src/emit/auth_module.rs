@@ -39,7 +39,7 @@ pub enum Wiring {
     Removed {
         path: String,
         /// Where a problem with the removal is reported (the file's start).
-        at_call: Span,
+        at: Span,
     },
     /// KV sessions are on but there is no file at the module path.
     NoModule { path: String },
@@ -50,8 +50,9 @@ pub enum Wiring {
 }
 
 /// The texts the wiring inserts: one place, so the wired form changes here alone.
-/// They are the form ADAPTER checked with tsc against Better Auth 1.4–1.7
-/// (`/work/briefs/wired-form.md` at the time of writing; README "Wiring").
+/// They are the form the adapter's real-tool tests type-check against Better Auth
+/// 1.4–1.7 (README, "Wiring sessions into the app"); the adapter template must
+/// export the names used here.
 pub mod pieces {
     /// The adapter's exports the module uses.
     pub const STORAGE_FUNCTION: &str = "kvSecondaryStorage";
@@ -140,7 +141,7 @@ pub struct Outcome {
 /// warning, so no run can write a file that a later run would edit again.
 pub fn wire(file: FileId, text: &str, settings: &Settings) -> Outcome {
     let mut outcome = wire_once(file, text, settings);
-    if let (Some(edited), Wiring::Wired { at, .. } | Wiring::Removed { at_call: at, .. }) =
+    if let (Some(edited), Wiring::Wired { at, .. } | Wiring::Removed { at, .. }) =
         (&outcome.text, &outcome.wiring)
         && edited != text
     {
@@ -217,7 +218,7 @@ fn wire_once(file: FileId, text: &str, settings: &Settings) -> Outcome {
         editor.unwire(&module);
         Ok(Wiring::Removed {
             path: path.clone(),
-            at_call: Span::file_start(file),
+            at: Span::file_start(file),
         })
     };
     let env_name = editor.env_name.clone();
