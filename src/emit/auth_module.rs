@@ -699,11 +699,18 @@ impl<'t> Editor<'t> {
             return None;
         };
         let start = span.start as usize;
-        let line_start = line_start(self.text, start);
-        let own_line = self.text[line_start..start]
-            .trim_matches([' ', '\t'])
-            .is_empty()
-            && line_content_len(&self.text[end..]) == 0;
+        // Both checks stop at the first non-blank byte, so a long line of many
+        // inline pieces costs no more than reading it once.
+        let blank_before = bytes[..start]
+            .iter()
+            .rev()
+            .find(|b| !matches!(b, b' ' | b'\t'))
+            .is_none_or(|b| *b == b'\n');
+        let blank_after = bytes[end..]
+            .iter()
+            .find(|b| !matches!(b, b' ' | b'\t'))
+            .is_none_or(|b| matches!(b, b'\r' | b'\n'));
+        let own_line = blank_before && blank_after;
         Some(Found {
             start,
             end,
