@@ -153,11 +153,16 @@ fn in_process_compiles(root: &Path, text: &str, runs: usize) -> Vec<Duration> {
             contents: Contents::Bytes(wrangler),
         }],
         existing_outputs: Vec::new(),
+        auth_module: FileInput {
+            path: "src/lib/auth.ts".into(),
+            contents: Contents::Missing,
+        },
         env: Default::default(),
     };
     let options = Options {
         env_types_path: "src/env.d.ts".into(),
         session_adapter_path: "src/lib/kv-session-storage.ts".into(),
+        auth_module_path: "src/lib/auth.ts".into(),
         command: "quickback-kv build".into(),
     };
     (0..runs)

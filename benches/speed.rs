@@ -443,11 +443,13 @@ fn prepare_large(example: &Path, label: &'static str, size: usize) -> Large {
         },
         wrangler: compile::WRANGLER_FILES.iter().map(|f| read(f)).collect(),
         existing_outputs: vec![read(ENV_TYPES), read(ADAPTER)],
+        auth_module: read("src/lib/auth.ts"),
         env: BTreeMap::new(),
     };
     let options = Options {
         env_types_path: ENV_TYPES.to_string(),
         session_adapter_path: ADAPTER.to_string(),
+        auth_module_path: "src/lib/auth.ts".to_string(),
         command: "quickback-kv build".to_string(),
     };
     // The in-process compile must take the success path, as the CLI run does.

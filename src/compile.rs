@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::diagnostics::{self, Code, Diagnostic};
+use crate::emit::auth_module::{self, Wiring};
 use crate::emit::{self, Header, env_types, env_types_edit, session_adapter};
 use crate::eval::Evaluator;
 use crate::model::KvModel;
@@ -45,6 +46,8 @@ pub struct Inputs {
     pub wrangler: Vec<FileInput>,
     /// Current contents at the output paths, to refuse clobbering files the compiler did not write.
     pub existing_outputs: Vec<FileInput>,
+    /// The app's auth module (`Options::auth_module_path`), which `build` wires KV sessions into.
+    pub auth_module: FileInput,
     pub env: BTreeMap<String, String>,
 }
 
@@ -52,6 +55,8 @@ pub struct Inputs {
 pub struct Options {
     pub env_types_path: String,
     pub session_adapter_path: String,
+    /// The app's module that calls `betterAuth` (SPEC §3.4), default `src/lib/auth.ts`.
+    pub auth_module_path: String,
     /// The command written into generated headers.
     pub command: String,
 }
@@ -79,6 +84,8 @@ pub struct Compilation {
     /// The `kv_namespaces` entries per scope of the wrangler config.
     pub desired: Desired,
     pub config_file: Option<FileId>,
+    /// What happened to the auth module.
+    pub wiring: Wiring,
 }
 
 impl Compilation {
@@ -324,9 +331,92 @@ fn run(inputs: &Inputs, options: &Options, c: &mut Compilation) -> Vec<Output> {
             }
         }
     }
+    wire_auth_module(inputs, options, &model, &mut outputs, c);
     c.model = model;
     c.desired = desired;
     outputs
+}
+
+/// Wires KV sessions into the app's auth module, or removes the wiring when
+/// they are off (SPEC §3.4). Its problems are warnings: the module is the app's
+/// own source, possibly mid-edit, and never blocks the other outputs.
+fn wire_auth_module(
+    inputs: &Inputs,
+    options: &Options,
+    model: &KvModel,
+    outputs: &mut Vec<Output>,
+    c: &mut Compilation,
+) {
+    let path = options.auth_module_path.as_str();
+    let kv_sessions = model.kv_sessions();
+    let bytes = match &inputs.auth_module.contents {
+        Contents::Bytes(bytes) => bytes,
+        Contents::Missing if kv_sessions => {
+            c.wiring = Wiring::NoModule {
+                path: path.to_string(),
+            };
+            return;
+        }
+        Contents::Unreadable(error) if kv_sessions => {
+            let file = c.files.add(path, "");
+            c.diagnostics.push(Diagnostic::new(
+                Code::OutputUnreadable,
+                format!("cannot read {path}: {error}"),
+                Span::file_start(file),
+                "unreadable",
+            ));
+            return;
+        }
+        Contents::Missing | Contents::Unreadable(_) => return,
+    };
+    let marker = auth_module::MARKER.as_bytes();
+    if !kv_sessions && !bytes.windows(marker.len()).any(|w| w == marker) {
+        return;
+    }
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) if bytes.len() <= MAX_CONFIG_BYTES => text,
+        problem => {
+            let (at, label) = match problem {
+                Err(e) => (e.valid_up_to() as u32, "invalid UTF-8 here"),
+                Ok(_) => (0, "larger than 10 MiB"),
+            };
+            let file = c
+                .files
+                .add(path, String::from_utf8_lossy(bytes).into_owned());
+            c.diagnostics.push(
+                Diagnostic::new(
+                    Code::AuthInvalidModule,
+                    format!("{path} cannot be read as TypeScript; sessions are not wired into it"),
+                    Span::new(file, at, at),
+                    label,
+                )
+                .with_help("re-save the file as UTF-8 source and build again"),
+            );
+            c.wiring = Wiring::NotWired {
+                path: path.to_string(),
+                at: Span::new(file, at, at),
+            };
+            return;
+        }
+    };
+    let file = c.files.add(path, text);
+    let outcome = auth_module::wire(
+        file,
+        c.files.text(file),
+        &auth_module::Settings {
+            module_path: path,
+            adapter_path: &options.session_adapter_path,
+            kv_sessions,
+        },
+    );
+    c.diagnostics.extend(outcome.diagnostic);
+    c.wiring = outcome.wiring;
+    if let Some(text) = outcome.text {
+        outputs.push(Output {
+            path: path.to_string(),
+            action: Action::Write(text),
+        });
+    }
 }
 
 /// The config as text, or `None` after reporting why it cannot be compiled.

@@ -100,7 +100,8 @@ impl Binding {
 /// Session options of `defineAuth("better-auth", { session })`, with defaults applied.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Session {
-    /// Whether `session.storage` is `"kv"`.
+    /// Whether sessions are kept in KV: `session.storage` is `"kv"` or not set
+    /// (KV is the default when KV is in use); `"database"` turns it off.
     pub stored_in_kv: bool,
     /// Where `storage: "kv"` is written, when it is.
     pub storage_span: Option<Span>,
@@ -115,6 +116,12 @@ pub struct Session {
 impl KvModel {
     pub fn in_use(&self) -> bool {
         !self.bindings.is_empty()
+    }
+
+    /// Whether Better Auth keeps sessions in KV: KV is in use, the auth provider
+    /// is Better Auth, and its `session.storage` is not `"database"`.
+    pub fn kv_sessions(&self) -> bool {
+        self.better_auth && self.in_use() && self.session.as_ref().is_none_or(|s| s.stored_in_kv)
     }
 
     pub fn binding(&self, name: &str) -> Option<&Binding> {

@@ -607,10 +607,33 @@ impl<'a, 'm> Resolver<'a, 'm> {
         };
         let binding = self.optional_string(&o, "binding", "providers.auth.session.binding");
         let key_prefix = self.optional_string(&o, "keyPrefix", "providers.auth.session.keyPrefix");
-        let stored_in_kv = storage.as_ref().is_some_and(|s| s.value == "kv");
+        // KV is the default when KV is in use (as Quickback documents); only
+        // `"database"` keeps sessions out of it.
+        let stored_in_kv = match &storage {
+            None => true,
+            Some(s) if s.value == "kv" => true,
+            Some(s) if s.value == "database" => false,
+            Some(s) => {
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        Code::ConfigInvalidValue,
+                        format!(
+                            "`providers.auth.session.storage` is {:?}, not \"kv\" or \"database\"",
+                            s.value
+                        ),
+                        s.origin.value_span,
+                        "sessions are stored in KV or in the database",
+                    )
+                    .with_help("write \"kv\" (the default when KV is used) or \"database\""),
+                );
+                true
+            }
+        };
         Some(Session {
             stored_in_kv,
-            storage_span: storage.filter(|_| stored_in_kv).map(|s| s.origin.use_span),
+            storage_span: storage
+                .filter(|s| s.value == "kv")
+                .map(|s| s.origin.use_span),
             binding: setting(binding, DEFAULT_BINDING),
             key_prefix: setting(key_prefix, DEFAULT_KEY_PREFIX),
             expires_in: self.seconds(&o, "expiresIn", "expiresInDays", DEFAULT_SESSION_EXPIRES_IN),

@@ -23,6 +23,7 @@ use quickback_kv::diagnostics::human::render_short;
 
 const ENV_TYPES: &str = "src/env.d.ts";
 const SESSION_ADAPTER: &str = "src/lib/kv-session-storage.ts";
+const AUTH_MODULE: &str = "src/lib/auth.ts";
 
 #[test]
 fn fixtures() {
@@ -56,6 +57,7 @@ fn options() -> Options {
     Options {
         env_types_path: ENV_TYPES.to_string(),
         session_adapter_path: SESSION_ADAPTER.to_string(),
+        auth_module_path: AUTH_MODULE.to_string(),
         command: "quickback-kv build".to_string(),
     }
 }
@@ -73,6 +75,7 @@ fn run_case(case: &Path, update: bool) -> Result<(), String> {
         config: None,
         env_types: ENV_TYPES,
         session_adapter: SESSION_ADAPTER,
+        auth_module: AUTH_MODULE,
     };
     let (inputs, _) = read_inputs(&paths, env);
     let c = compile(&inputs);
@@ -140,6 +143,7 @@ fn run_case(case: &Path, update: bool) -> Result<(), String> {
             .wrangler
             .iter_mut()
             .chain(again.existing_outputs.iter_mut())
+            .chain(std::iter::once(&mut again.auth_module))
             .find(|f| f.path == output.path);
         match slot {
             Some(slot) => slot.contents = contents,

@@ -648,3 +648,62 @@ fn rapid_edits_never_publish_an_older_version_after_a_newer_one() {
     );
     assert_eq!(client.shutdown_and_exit().code(), Some(0));
 }
+
+#[test]
+fn the_auth_module_gets_its_wiring_warning_and_the_hover_says_where_sessions_are_wired() {
+    let config_text = r#"import { defineConfig, defineAuth, defineStorage } from "@quickback/compiler";
+
+export default defineConfig({
+  providers: {
+    storage: defineStorage("kv", { namespaceId: "0f2ac74b498b48028cb68387c421e279" }),
+    auth: defineAuth("better-auth", { session: { expiresInDays: 7 } }),
+  },
+});
+"#;
+    let wired = "import { betterAuth } from \"better-auth\";\n\nexport function createAuth(env: Env) {\n  return betterAuth({\n    secret: \"s\",\n  });\n}\n";
+    let spread = wired.replace("    secret: \"s\",\n", "    secret: \"s\",\n    ...more,\n");
+    let dir = project(config_text, None);
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("src/lib")).expect("mkdir");
+    std::fs::write(root.join("src/lib/auth.ts"), &spread).expect("write auth.ts");
+    let config = uri(root, "quickback/quickback.config.ts");
+    let auth = uri(root, "src/lib/auth.ts");
+    let mut client = Client::initialized(root);
+    client.open(&config, "typescript", 1, config_text);
+
+    let on_auth = client.diagnostics(&auth);
+    let d = &on_auth["diagnostics"][0];
+    assert_eq!(d["code"], "auth::cannot-wire", "{on_auth:#}");
+    assert_eq!(d["severity"], 2, "a warning");
+    assert_eq!(range_start(&d["range"]), position(&spread, "...more"));
+    assert_eq!(client.diagnostics(&config)["diagnostics"], json!([]));
+
+    let hover_session = |client: &mut Client| {
+        let (line, character) = position(config_text, "session:");
+        let hover = client.request("textDocument/hover", json!({ "textDocument": { "uri": config }, "position": { "line": line, "character": character + 1 } }));
+        hover["result"]["contents"]["value"]
+            .as_str()
+            .unwrap_or_else(|| panic!("hover markdown: {hover}"))
+            .to_string()
+    };
+    let markdown = hover_session(&mut client);
+    assert!(
+        markdown.contains("- **not wired** into `src/lib/auth.ts`: see the warning on line 6\n"),
+        "{markdown}"
+    );
+
+    // The editor's unsaved text of the auth module is what counts: fixed, the warning goes.
+    client.open(&auth, "typescript", 3, wired);
+    assert_eq!(client.diagnostics(&auth)["diagnostics"], json!([]));
+    let markdown = hover_session(&mut client);
+    assert!(
+        markdown.contains("- wired into `betterAuth` in `src/lib/auth.ts` line 4\n"),
+        "{markdown}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(root.join("src/lib/auth.ts")).expect("read"),
+        spread,
+        "the language server writes nothing"
+    );
+    assert_eq!(client.shutdown_and_exit().code(), Some(0));
+}

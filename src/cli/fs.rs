@@ -16,6 +16,8 @@ pub struct ProjectPaths<'a> {
     pub config: Option<&'a Path>,
     pub env_types: &'a str,
     pub session_adapter: &'a str,
+    /// The app's auth module, which `build` wires KV sessions into.
+    pub auth_module: &'a str,
 }
 
 /// Reads everything a compilation needs; returns the inputs and the config's display path.
@@ -49,11 +51,16 @@ pub fn read_inputs(paths: &ProjectPaths, env: BTreeMap<String, String>) -> (Inpu
             contents: read(&root.join(p), MAX_CONFIG_BYTES + 1),
         })
         .collect();
+    let auth_module = FileInput {
+        path: paths.auth_module.to_string(),
+        contents: read(&root.join(paths.auth_module), MAX_CONFIG_BYTES + 1),
+    };
     (
         Inputs {
             config,
             wrangler,
             existing_outputs,
+            auth_module,
             env,
         },
         display,

@@ -61,6 +61,9 @@ pub struct CommonArgs {
         default_value = "src/lib/kv-session-storage.ts"
     )]
     pub session_adapter: String,
+    /// The app's module that calls `betterAuth`, which `build` wires KV sessions into, relative to the root
+    #[arg(long, value_name = "PATH", default_value = DEFAULT_AUTH_MODULE)]
+    pub auth_module: String,
     /// How to print diagnostics and results
     #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
     pub message_format: MessageFormat,
@@ -78,6 +81,9 @@ pub enum MessageFormat {
     Json,
     Github,
 }
+
+/// Where Quickback writes the app's Better Auth setup.
+pub const DEFAULT_AUTH_MODULE: &str = "src/lib/auth.ts";
 
 pub const EXIT_OK: u8 = 0;
 pub const EXIT_PROBLEMS: u8 = 1;
@@ -153,6 +159,9 @@ fn regenerate_command(args: &CommonArgs, config_display: &str, config_was_given:
     if args.session_adapter != "src/lib/kv-session-storage.ts" {
         command.push_str(&format!(" --session-adapter {}", args.session_adapter));
     }
+    if args.auth_module != DEFAULT_AUTH_MODULE {
+        command.push_str(&format!(" --auth-module {}", args.auth_module));
+    }
     command
 }
 
@@ -163,11 +172,13 @@ fn run(args: &CommonArgs, mode: Mode) -> u8 {
         config: args.config.as_deref(),
         env_types: &args.env_types,
         session_adapter: &args.session_adapter,
+        auth_module: &args.auth_module,
     };
     let (inputs, config_display) = fs::read_inputs(&paths, fs::process_env());
     let options = compile::Options {
         env_types_path: args.env_types.clone(),
         session_adapter_path: args.session_adapter.clone(),
+        auth_module_path: args.auth_module.clone(),
         command: regenerate_command(args, &config_display, args.config.is_some()),
     };
     let compilation = match compile::compile_on_large_stack(inputs, options) {

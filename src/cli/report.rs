@@ -10,6 +10,7 @@ use crate::compile::{Action, Compilation};
 use crate::diagnostics::{human, json};
 use crate::eval::Via;
 use crate::model::Origin;
+use crate::report::{self, Report, Verdict, WiringReport};
 use crate::span::{Files, LineIndex};
 
 pub enum Status {
@@ -91,6 +92,7 @@ impl Reporter {
     pub fn finish(&mut self, c: &Compilation, results: &[(String, Status)]) {
         match self.format {
             MessageFormat::Json => {
+                let report = report::report(c);
                 let mut ranges = json::Ranges::new(&c.files);
                 let doc = JsonReport {
                     version: json::FORMAT_VERSION,
@@ -99,7 +101,9 @@ impl Reporter {
                         .iter()
                         .map(|d| json::to_json(d, &mut ranges))
                         .collect(),
-                    bindings: bindings(c, &mut ranges),
+                    bindings: bindings(c, &report, &mut ranges),
+                    sessions: sessions(c, &report),
+                    wiring: wiring(c, &report, &mut ranges),
                     outputs: results
                         .iter()
                         .map(|(path, status)| JsonOutput {
@@ -135,32 +139,37 @@ impl Reporter {
     }
 }
 
-/// Where each resolved value came from, for people.
+/// Where each resolved value came from, and the wiring, for people.
 pub fn summary(c: &Compilation) -> String {
-    if !c.model.in_use() {
-        return "KV is not used by this config; no KV bindings are written\n".to_string();
-    }
+    let report = report::report(c);
     let mut out = String::new();
-    for binding in &c.model.bindings {
+    if report.bindings.is_empty() {
+        out.push_str("KV is not used by this config; no KV bindings are written\n");
+    }
+    for binding in &report.bindings {
         out.push_str(&format!("KV binding `{}`", binding.name.value));
         if let Some(origin) = &binding.name.origin {
             out.push_str(&format!(" (from {})", origin.path));
         }
-        match &binding.id {
-            Some(id) => {
-                out.push_str(&format!(" → namespace {}\n", id.value));
+        match (&binding.id, binding.sources.first()) {
+            (Some(id), Some(winner)) => {
+                out.push_str(&format!(" → namespace {id}\n"));
                 out.push_str(&format!(
                     "  id from {}\n",
-                    describe_origin(&c.files, &id.origin)
+                    describe_origin(&c.files, &winner.origin)
                 ));
-                for other in binding.id_sources.iter().skip(1) {
+                for other in binding
+                    .sources
+                    .iter()
+                    .filter(|s| s.verdict == Verdict::SameId)
+                {
                     out.push_str(&format!(
                         "  also given by {} (same id)\n",
                         other.origin.path
                     ));
                 }
             }
-            None => out.push_str(" → no namespace id; `wrangler deploy` will create one\n"),
+            _ => out.push_str(" → no namespace id; `wrangler deploy` will create one\n"),
         }
         if let Some(preview) = &binding.preview_id {
             out.push_str(&format!(
@@ -172,35 +181,52 @@ pub fn summary(c: &Compilation) -> String {
         if binding.remote {
             out.push_str("  remote: `wrangler dev` uses the deployed namespace\n");
         }
-        for (environment, entries) in &c.desired.environments {
-            let Some(entry) = entries.iter().find(|e| e.binding == binding.name.value) else {
-                continue;
-            };
-            let id = entry.id.as_deref().unwrap_or("(none; created on deploy)");
-            match binding.environment(environment).and_then(|e| e.id.as_ref()) {
+        for environment in &binding.environments {
+            let id = environment
+                .namespace_id
+                .as_deref()
+                .unwrap_or("(none; created on deploy)");
+            let name = &environment.name;
+            match &environment.own {
                 Some(own) => out.push_str(&format!(
-                    "  env {environment} → namespace {id} from {}\n",
-                    describe_origin(&c.files, &own.origin)
+                    "  env {name} → namespace {id} from {}\n",
+                    describe_origin(&c.files, own)
                 )),
                 None => out.push_str(&format!(
-                    "  env {environment} → namespace {id} (the top-level one)\n"
+                    "  env {name} → namespace {id} (the top-level one)\n"
                 )),
             }
         }
     }
-    if let Some(session) = &c.model.session {
+    if let Some(session) = &report.sessions {
         out.push_str(&format!(
-            "sessions in `{}`: key prefix {:?}, expire after {} s, refreshed after {} s{}\n",
+            "sessions in `{}`: key prefix {:?}, expire after {} s, refreshed after {} s, {}\n",
             session.binding.value,
             session.key_prefix.value,
             session.expires_in.value,
             session.update_age.value,
-            if session.stored_in_kv {
-                ", stored in KV"
+            if session.in_kv {
+                "stored in KV"
             } else {
-                ""
+                "stored in the database (session.storage)"
             }
         ));
+    }
+    match &report.wiring {
+        WiringReport::Off => {}
+        WiringReport::Wired(place) => {
+            out.push_str(&format!("sessions wired into `betterAuth` at {place}\n"))
+        }
+        WiringReport::NotWired(place) => out.push_str(&format!(
+            "sessions NOT wired into {}: see the warning at {place}\n",
+            place.path
+        )),
+        WiringReport::NoModule { path } => out.push_str(&format!(
+            "sessions not wired: no auth module at {path} (--auth-module PATH names another)\n"
+        )),
+        WiringReport::Removed { path } => out.push_str(&format!(
+            "sessions wiring removed from {path} (KV sessions are off)\n"
+        )),
     }
     out
 }
@@ -243,6 +269,8 @@ struct JsonReport {
     version: u32,
     diagnostics: Vec<json::JsonDiagnostic>,
     bindings: Vec<JsonBinding>,
+    sessions: Option<JsonSessions>,
+    wiring: Option<JsonWiring>,
     outputs: Vec<JsonOutput>,
     notes: Vec<String>,
 }
@@ -283,8 +311,26 @@ struct JsonSource {
     env_fallback: bool,
 }
 
-fn bindings(c: &Compilation, ranges: &mut json::Ranges) -> Vec<JsonBinding> {
-    let mut source = |origin: &Origin| JsonSource {
+#[derive(Serialize)]
+struct JsonSessions {
+    binding: String,
+    in_kv: bool,
+    key_prefix: String,
+    expires_in: u64,
+    update_age: u64,
+}
+
+#[derive(Serialize)]
+struct JsonWiring {
+    /// `wired`, `not-wired`, `no-module`, `removed` or `off`.
+    status: &'static str,
+    file: Option<String>,
+    /// The `betterAuth` callee (`wired`) or the warning's place (`not-wired`).
+    range: Option<json::JsonRange>,
+}
+
+fn source(c: &Compilation, origin: &Origin, ranges: &mut json::Ranges) -> JsonSource {
+    JsonSource {
         path: origin.path.clone(),
         file: c.files.path(origin.value_span.file).to_string(),
         range: ranges.range(origin.value_span),
@@ -293,40 +339,67 @@ fn bindings(c: &Compilation, ranges: &mut json::Ranges) -> Vec<JsonBinding> {
             Via::Literal | Via::WranglerFile => None,
         },
         env_fallback: matches!(origin.via, Via::EnvFallback(_)),
-    };
-    c.model
+    }
+}
+
+fn bindings(c: &Compilation, report: &Report, ranges: &mut json::Ranges) -> Vec<JsonBinding> {
+    if c.has_errors() {
+        return Vec::new();
+    }
+    report
         .bindings
         .iter()
-        .filter(|_| !c.has_errors())
         .map(|b| JsonBinding {
             binding: b.name.value.clone(),
-            namespace_id: b.id.as_ref().map(|id| id.value.clone()),
-            source: b.id.as_ref().map(|id| source(&id.origin)),
+            namespace_id: b.id.clone(),
+            source: b.sources.first().map(|s| source(c, &s.origin, ranges)),
             also: b
-                .id_sources
+                .sources
                 .iter()
                 .skip(1)
-                .map(|s| source(&s.origin))
+                .map(|s| source(c, &s.origin, ranges))
                 .collect(),
             preview_id: b.preview_id.as_ref().map(|p| p.value.clone()),
             remote: b.remote,
-            environments: c
-                .desired
+            environments: b
                 .environments
                 .iter()
-                .filter_map(|(name, entries)| {
-                    let entry = entries.iter().find(|e| e.binding == b.name.value)?;
-                    Some(JsonEnvironment {
-                        name: name.clone(),
-                        namespace_id: entry.id.clone(),
-                        preview_id: entry.preview_id.clone(),
-                        source: b
-                            .environment(name)
-                            .and_then(|e| e.id.as_ref())
-                            .map(|id| source(&id.origin)),
-                    })
+                .map(|e| JsonEnvironment {
+                    name: e.name.clone(),
+                    namespace_id: e.namespace_id.clone(),
+                    preview_id: e.preview_id.clone(),
+                    source: e.own.as_ref().map(|o| source(c, o, ranges)),
                 })
                 .collect(),
         })
         .collect()
+}
+
+fn sessions(c: &Compilation, report: &Report) -> Option<JsonSessions> {
+    let s = report.sessions.as_ref().filter(|_| !c.has_errors())?;
+    Some(JsonSessions {
+        binding: s.binding.value.clone(),
+        in_kv: s.in_kv,
+        key_prefix: s.key_prefix.value.clone(),
+        expires_in: s.expires_in.value,
+        update_age: s.update_age.value,
+    })
+}
+
+fn wiring(c: &Compilation, report: &Report, ranges: &mut json::Ranges) -> Option<JsonWiring> {
+    if c.has_errors() {
+        return None;
+    }
+    let (status, file, span) = match &report.wiring {
+        WiringReport::Off => ("off", None, None),
+        WiringReport::Removed { path } => ("removed", Some(path.clone()), None),
+        WiringReport::NoModule { path } => ("no-module", Some(path.clone()), None),
+        WiringReport::Wired(p) => ("wired", Some(p.path.clone()), Some(p.span)),
+        WiringReport::NotWired(p) => ("not-wired", Some(p.path.clone()), Some(p.span)),
+    };
+    Some(JsonWiring {
+        status,
+        file,
+        range: span.map(|s| ranges.range(s)),
+    })
 }

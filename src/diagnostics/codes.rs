@@ -206,6 +206,36 @@ becomes `Env` (such as `env`), or two names that become the same interface
 KV accepts. The session adapter raises shorter TTLs to 60 seconds, so such
 sessions live longer in KV than configured.";
 
+    AuthCannotWire = "auth::cannot-wire", Warning, Input,
+"KV sessions are on, but the auth module has a shape quickback-kv cannot edit
+safely, so it is left untouched and sessions stay where Better Auth keeps them
+without `secondaryStorage` (the database).
+
+`build` wires KV sessions into the auth module (`src/lib/auth.ts`, or
+`--auth-module PATH`) when it calls `betterAuth({ ... })` imported from
+\"better-auth\" exactly once, with an object literal whose `secondaryStorage`,
+`rateLimit` and `verification` it can see, inside a function that takes the
+Worker's env (a parameter typed `CloudflareBindings` or `Env`, or named `env`).
+The label points at what stops it: no such call, several calls, options that
+are not an object literal, a spread or computed key that could set one of those
+options, `secondaryStorage` or `kvSecondaryStorage` already there (written by
+the app, not marked by quickback-kv), or no env in scope.
+
+The help shows the lines to add by hand: the adapter import,
+`secondaryStorage`, `rateLimit.storage: \"memory\"` and
+`verification.storeInDatabase: true`, merged into the objects the app already
+has. With `--deny-warnings` this stops the build.";
+
+    AuthInvalidModule = "auth::invalid-module", Warning, Input,
+"The auth module cannot be read as TypeScript: it does not parse, is not UTF-8,
+is larger than 10 MiB or is nested too deeply to analyse safely.
+
+The auth module is the app's own source, and may be mid-edit: its problems do
+not block the other outputs, so this is a warning and the file is left
+untouched (sessions are not wired, or stale wiring is not removed). Fix the
+file and build again; `tsc --noEmit` shows the same syntax error. With
+`--deny-warnings` this stops the build.";
+
     WranglerUnreadable = "wrangler::unreadable", Error, Tool,
 "The wrangler config exists but could not be read (permissions, a directory, an
 I/O error). This is a failure of the environment, so the exit code is 2.";

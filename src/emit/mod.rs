@@ -1,6 +1,7 @@
 //! The generated TypeScript outputs (the wrangler config is `crate::wrangler`'s).
 //! Each output has one module that builds its view model; templates only print.
 
+pub mod auth_module;
 pub mod env_types;
 pub mod env_types_edit;
 pub mod session_adapter;

@@ -1,32 +1,31 @@
-//! Hover on a KV value: what the compiler resolved and where from.
+//! Hover on a KV value: what the compiler resolved and where from, and where
+//! sessions are wired.
 //!
-//! This file is the only code in the language server that reads `KvModel`, so a
-//! change of the model is followed here alone: [`hover_targets`] turns the model
-//! into spans with Markdown, and everything else only looks spans up.
+//! The hover renders the compilation's one [`Report`] (the same value `build`'s
+//! summary and JSON report render): [`hover_targets`] turns it into spans with
+//! Markdown, and everything else only looks spans up.
 
 use std::collections::BTreeMap;
 
-use crate::emit::Desired;
 use crate::eval::Via;
-use crate::model::{Binding, KvModel, Origin, Resolved, Session, Setting};
+use crate::model::{Origin, Setting};
+use crate::report::{BindingReport, IdSource, Report, SessionsReport, Verdict, WiringReport};
 use crate::span::{Files, LineIndex, Span};
 
 /// Every span a hover can show something for, with its Markdown. Spans may nest
 /// (a whole provider call, a value inside it); the innermost one is shown.
-pub fn hover_targets(model: &KvModel, desired: &Desired, files: &Files) -> Vec<(Span, String)> {
+pub fn hover_targets(report: &Report, files: &Files) -> Vec<(Span, String)> {
     let lines = Lines { files };
     // Each span's headings, and the summary of the binding it belongs to.
     let mut headings: BTreeMap<Span, (Vec<String>, String)> = BTreeMap::new();
-    for binding in &model.bindings {
-        let summary = summary(
-            binding,
-            desired,
-            model
-                .session
-                .as_ref()
-                .filter(|s| s.binding.value == binding.name.value),
-            &lines,
-        );
+    let sessions_of = |binding: &BindingReport| {
+        report
+            .sessions
+            .as_ref()
+            .filter(|s| s.binding.value == binding.name.value)
+    };
+    for binding in &report.bindings {
+        let summary = summary(binding, sessions_of(binding), &report.wiring, &lines);
         let mut add = |span: Span, heading: String| {
             headings
                 .entry(span)
@@ -50,8 +49,8 @@ pub fn hover_targets(model: &KvModel, desired: &Desired, files: &Files) -> Vec<(
                 );
             }
         }
-        for (i, source) in binding.id_sources.iter().enumerate() {
-            let heading = id_heading(binding, i, source);
+        for source in &binding.sources {
+            let heading = id_heading(binding, source);
             for span in origin_spans(&source.origin, files) {
                 add(span, heading.clone());
             }
@@ -68,7 +67,7 @@ pub fn hover_targets(model: &KvModel, desired: &Desired, files: &Files) -> Vec<(
                 );
             }
         }
-        for environment in &binding.environments {
+        for environment in &binding.config_environments {
             let name = code(&environment.name.value);
             add(
                 environment.name.origin.value_span,
@@ -91,9 +90,13 @@ pub fn hover_targets(model: &KvModel, desired: &Desired, files: &Files) -> Vec<(
             }
         }
     }
-    if let (Some(session), Some(primary)) = (&model.session, model.bindings.first()) {
-        let owner = model.binding(&session.binding.value).unwrap_or(primary);
-        let summary = summary(owner, desired, Some(session), &lines);
+    if let (Some(session), Some(primary)) = (&report.sessions, report.bindings.first()) {
+        let owner = report
+            .bindings
+            .iter()
+            .find(|b| b.name.value == session.binding.value)
+            .unwrap_or(primary);
+        let summary = summary(owner, Some(session), &report.wiring, &lines);
         for span in session_spans(session, files) {
             headings
                 .entry(span)
@@ -121,17 +124,15 @@ pub fn hover_at(
         .min_by_key(|(span, _)| span.len())
 }
 
-fn id_heading(binding: &Binding, index: usize, source: &Resolved<String>) -> String {
+fn id_heading(binding: &BindingReport, source: &IdSource) -> String {
     let path = code(&source.origin.path);
     let value = code(&source.value);
-    match binding.id_sources.first() {
-        Some(winner) if index > 0 && winner.value == source.value => {
-            format!("{path} gives the same id as {}", code(&winner.origin.path))
+    let winner = binding.sources.first().map(|w| code(&w.origin.path));
+    match (source.verdict, winner) {
+        (Verdict::SameId, Some(winner)) => format!("{path} gives the same id as {winner}"),
+        (Verdict::Conflicts, Some(winner)) => {
+            format!("{path} gives {value}, **which conflicts** with {winner} (the winner)")
         }
-        Some(winner) if index > 0 => format!(
-            "{path} gives {value}, **which conflicts** with {} (the winner)",
-            code(&winner.origin.path)
-        ),
         _ => format!(
             "{path} gives {value}: **this location wins** (it comes first in resolution order)"
         ),
@@ -139,32 +140,26 @@ fn id_heading(binding: &Binding, index: usize, source: &Resolved<String>) -> Str
 }
 
 fn summary(
-    binding: &Binding,
-    desired: &Desired,
-    session: Option<&Session>,
+    binding: &BindingReport,
+    session: Option<&SessionsReport>,
+    wiring: &WiringReport,
     lines: &Lines,
 ) -> String {
     let mut out = format!("**KV binding {}**", code(&binding.name.value));
     match &binding.id {
-        Some(id) => out.push_str(&format!(" → namespace {}\n\n", code(&id.value))),
+        Some(id) => out.push_str(&format!(" → namespace {}\n\n", code(id))),
         None if binding.id_failed => out.push_str(
             " → no namespace id: a location could not be evaluated (see the diagnostics)\n\n",
         ),
         None => out.push_str(" → no namespace id: `wrangler deploy` creates the namespace\n\n"),
     }
-    if !binding.id_sources.is_empty() {
+    if !binding.sources.is_empty() {
         out.push_str("Namespace id, in resolution order (storage `namespaceId`, auth `kvId`, database `kvNamespaceId`):\n\n");
-        for (i, source) in binding.id_sources.iter().enumerate() {
-            let verdict = match i {
-                0 => "wins".to_string(),
-                _ if binding
-                    .id_sources
-                    .first()
-                    .is_some_and(|w| w.value == source.value) =>
-                {
-                    "same id".to_string()
-                }
-                _ => format!("gives {}, conflicts", code(&source.value)),
+        for (i, source) in binding.sources.iter().enumerate() {
+            let verdict = match source.verdict {
+                Verdict::Wins => "wins".to_string(),
+                Verdict::SameId => "same id".to_string(),
+                Verdict::Conflicts => format!("gives {}, conflicts", code(&source.value)),
             };
             out.push_str(&format!(
                 "{}. {} ({}): {verdict}\n",
@@ -189,23 +184,21 @@ fn summary(
     if binding.remote {
         out.push_str("\n`remote = true`: `wrangler dev` uses the deployed namespace\n");
     }
-    let environments: Vec<String> = desired
+    let environments: Vec<String> = binding
         .environments
         .iter()
-        .filter_map(|(name, entries)| {
-            let entry = entries.iter().find(|e| e.binding == binding.name.value)?;
-            let id = entry
-                .id
+        .map(|e| {
+            let id = e
+                .namespace_id
                 .as_deref()
                 .map_or("no id (created on deploy)".to_string(), code);
-            Some(
-                match binding.environment(name).and_then(|e| e.id.as_ref()) {
-                    Some(own) => {
-                        format!("- {}: {id} ({})", code(name), lines.describe(&own.origin))
-                    }
-                    None => format!("- {}: {id}, the top-level namespace (shared)", code(name)),
-                },
-            )
+            match &e.own {
+                Some(own) => format!("- {}: {id} ({})", code(&e.name), lines.describe(own)),
+                None => format!(
+                    "- {}: {id}, the top-level namespace (shared)",
+                    code(&e.name)
+                ),
+            }
         })
         .collect();
     if !environments.is_empty() {
@@ -214,12 +207,31 @@ fn summary(
     if let Some(s) = session {
         out.push_str(&format!(
             "\nSessions, {}:\n- binding {}\n- key prefix {}\n- expire after {}\n- refreshed after {}\n",
-            if s.stored_in_kv { "stored in KV" } else { "not stored in KV" },
+            if s.in_kv { "stored in KV" } else { "stored in the database" },
             setting(&s.binding, lines, |v| code(v)),
             setting(&s.key_prefix, lines, |v| code(&format!("{v:?}"))),
             setting(&s.expires_in, lines, |v| seconds(*v)),
             setting(&s.update_age, lines, |v| seconds(*v)),
         ));
+        match wiring {
+            WiringReport::Off => {}
+            WiringReport::Wired(place) => out.push_str(&format!(
+                "- wired into `betterAuth` in {} line {}\n",
+                code(&place.path),
+                place.line
+            )),
+            WiringReport::NotWired(place) => out.push_str(&format!(
+                "- **not wired** into {}: see the warning on line {}\n",
+                code(&place.path),
+                place.line
+            )),
+            WiringReport::NoModule { path } => {
+                out.push_str(&format!("- not wired: no auth module at {}\n", code(path)))
+            }
+            WiringReport::Removed { path } => {
+                out.push_str(&format!("- wiring removed from {}\n", code(path)))
+            }
+        }
     }
     out
 }
@@ -299,7 +311,7 @@ fn origin_spans(origin: &Origin, files: &Files) -> Vec<Span> {
 }
 
 /// The session block: from its `session:` key over every option the compiler read.
-fn session_spans(session: &Session, files: &Files) -> Vec<Span> {
+fn session_spans(session: &SessionsReport, files: &Files) -> Vec<Span> {
     let options = [
         &session.binding.origin,
         &session.key_prefix.origin,
@@ -398,6 +410,10 @@ export default defineConfig({
 "#;
 
     fn hover(text: &str, needle: &str) -> String {
+        hover_with_auth(text, needle, Contents::Missing)
+    }
+
+    fn hover_with_auth(text: &str, needle: &str, auth_module: Contents) -> String {
         let inputs = Inputs {
             config: FileInput {
                 path: "quickback.config.ts".into(),
@@ -405,19 +421,28 @@ export default defineConfig({
             },
             wrangler: Vec::new(),
             existing_outputs: Vec::new(),
+            auth_module: FileInput {
+                path: "src/lib/auth.ts".into(),
+                contents: auth_module,
+            },
             env: Default::default(),
         };
         let options = Options {
             env_types_path: "src/env.d.ts".into(),
             session_adapter_path: "a.ts".into(),
+            auth_module_path: "src/lib/auth.ts".into(),
             command: "c".into(),
         };
         let c = compile(&inputs, &options);
         let file = c.config_file.expect("the config was read");
         let offset = text.find(needle).expect("needle in the config") as u32 + 1;
-        hover_at(hover_targets(&c.model, &c.desired, &c.files), file, offset)
-            .map(|(_, markdown)| markdown)
-            .unwrap_or_default()
+        hover_at(
+            hover_targets(&crate::report::report(&c), &c.files),
+            file,
+            offset,
+        )
+        .map(|(_, markdown)| markdown)
+        .unwrap_or_default()
     }
 
     #[test]
@@ -494,6 +519,30 @@ export default defineConfig({
                 "- `staging`: `8e6c3b5a1f4d4c9b0a2e5d7f9b1c4e6a`, the top-level namespace (shared)"
             ),
             "{cache}"
+        );
+    }
+
+    #[test]
+    fn the_session_block_says_where_sessions_are_wired() {
+        let session = hover(CONFIG, "session:");
+        assert!(
+            session.contains("- not wired: no auth module at `src/lib/auth.ts`\n"),
+            "{session}"
+        );
+        let auth = "import { betterAuth } from \"better-auth\";\n\nexport const createAuth = (env: Env) =>\n  betterAuth({ secret: \"s\" });\n";
+        let session = hover_with_auth(CONFIG, "session:", Contents::Bytes(auth.into()));
+        assert!(
+            session.contains("- wired into `betterAuth` in `src/lib/auth.ts` line 4\n"),
+            "{session}"
+        );
+        let broken = hover_with_auth(
+            CONFIG,
+            "session:",
+            Contents::Bytes(b"betterAuth({".to_vec()),
+        );
+        assert!(
+            broken.contains("- **not wired** into `src/lib/auth.ts`: see the warning on line 1\n"),
+            "{broken}"
         );
     }
 

@@ -12,6 +12,7 @@ pub const CONFIG_FILE: &str = "quickback.config.ts";
 /// The CLI's default output paths; the server has no flags to change them.
 const ENV_TYPES_PATH: &str = "src/env.d.ts";
 const SESSION_ADAPTER_PATH: &str = "src/lib/kv-session-storage.ts";
+const AUTH_MODULE_PATH: &str = crate::cli::DEFAULT_AUTH_MODULE;
 
 /// The project root of a config: its directory, or that directory's parent when
 /// it is called `quickback` (SPEC §1.1: `quickback/quickback.config.ts` under the root).
@@ -70,7 +71,7 @@ pub fn affects(config: &Path, root: &Path, path: &Path) -> bool {
     path == config
         || WRANGLER_FILES
             .iter()
-            .chain(&[ENV_TYPES_PATH, SESSION_ADAPTER_PATH])
+            .chain(&[ENV_TYPES_PATH, SESSION_ADAPTER_PATH, AUTH_MODULE_PATH])
             .any(|f| root.join(f) == path)
 }
 
@@ -86,11 +87,13 @@ pub fn inputs(
         config: Some(config),
         env_types: ENV_TYPES_PATH,
         session_adapter: SESSION_ADAPTER_PATH,
+        auth_module: AUTH_MODULE_PATH,
     };
     let (mut inputs, _) = fs::read_inputs(&paths, env.clone());
     let files = std::iter::once(&mut inputs.config)
         .chain(&mut inputs.wrangler)
-        .chain(&mut inputs.existing_outputs);
+        .chain(&mut inputs.existing_outputs)
+        .chain(std::iter::once(&mut inputs.auth_module));
     for file in files {
         if let Some(document) = documents.by_path(&root.join(&file.path)) {
             file.contents = Contents::Bytes(document.text.clone().into_bytes());
@@ -103,6 +106,7 @@ pub fn options() -> Options {
     Options {
         env_types_path: ENV_TYPES_PATH.to_string(),
         session_adapter_path: SESSION_ADAPTER_PATH.to_string(),
+        auth_module_path: AUTH_MODULE_PATH.to_string(),
         command: "quickback-kv build".to_string(),
     }
 }
@@ -138,6 +142,7 @@ mod tests {
             "/p/wrangler.toml",
             "/p/wrangler.jsonc",
             "/p/src/env.d.ts",
+            "/p/src/lib/auth.ts",
         ] {
             assert!(affects(config, root, Path::new(input)), "{input}");
         }

@@ -370,7 +370,7 @@ impl<W: Write> Server<W> {
         let text = c.files.text(file);
         let offset = LineIndex::new(text).offset(text, position.line, position.character);
         let (span, markdown) = hover::hover_at(
-            hover::hover_targets(&c.model, &c.desired, &c.files),
+            hover::hover_targets(&crate::report::report(c), &c.files),
             file,
             offset,
         )?;

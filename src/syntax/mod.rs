@@ -2,6 +2,7 @@
 //! swc types never leave this module.
 
 pub mod ast;
+pub mod auth_module;
 pub mod depth;
 pub mod interfaces;
 pub mod lower;

@@ -187,6 +187,7 @@ export default defineConfig({
         let options = Options {
             env_types_path: "src/env.d.ts".into(),
             session_adapter_path: "src/lib/kv-session-storage.ts".into(),
+            auth_module_path: "src/lib/auth.ts".into(),
             command: "quickback-kv build".into(),
         };
         let mut checked = 0;
@@ -204,6 +205,10 @@ export default defineConfig({
                             contents: Contents::Bytes(text.clone().into_bytes()),
                         }],
                         existing_outputs: Vec::new(),
+                        auth_module: FileInput {
+                            path: "src/lib/auth.ts".into(),
+                            contents: Contents::Missing,
+                        },
                         env: Default::default(),
                     };
                     let c = compile(&inputs, &options);
