@@ -251,17 +251,66 @@ fn describe_origin(files: &Files, origin: &Origin) -> String {
     }
 }
 
+/// Changed regions larger than this (in lines, either side) are summarised, not
+/// diffed: a line diff costs the product of the two sides in the worst case.
+const MAX_DIFF_LINES: usize = 4000;
+
 /// A unified diff of what `build` would change.
 pub fn diff(path: &str, current: Option<&str>, action: &Action) -> String {
     let new = match action {
         Action::Write(text) => text.as_str(),
         Action::Delete => "",
     };
-    similar::TextDiff::from_lines(current.unwrap_or(""), new)
+    let old = current.unwrap_or("");
+    let (removed, added) = changed_region(old, new);
+    if removed > MAX_DIFF_LINES || added > MAX_DIFF_LINES {
+        return format!(
+            "--- a/{path}\n+++ b/{path}\n@@ {removed} lines would be replaced by {added}: too many to show; `quickback-kv build` writes them @@\n"
+        );
+    }
+    similar::TextDiff::from_lines(old, new)
         .unified_diff()
         .context_radius(2)
         .header(&format!("a/{path}"), &format!("b/{path}"))
         .to_string()
+}
+
+/// How many lines differ on each side once the common first and last lines are
+/// set aside (linear).
+fn changed_region(old: &str, new: &str) -> (usize, usize) {
+    let old: Vec<&str> = old.split_inclusive('\n').collect();
+    let new: Vec<&str> = new.split_inclusive('\n').collect();
+    let prefix = old.iter().zip(&new).take_while(|(a, b)| a == b).count();
+    let suffix = old[prefix..]
+        .iter()
+        .rev()
+        .zip(new[prefix..].iter().rev())
+        .take_while(|(a, b)| a == b)
+        .count();
+    (old.len() - prefix - suffix, new.len() - prefix - suffix)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small_changes_are_diffed_and_huge_ones_summarised() {
+        let old = "a\nb\nc\n";
+        let d = diff("f", Some(old), &Action::Write("a\nB\nc\n".into()));
+        assert!(d.contains("-b\n") && d.contains("+B\n"), "{d}");
+        let big_old: String = (0..10_000).map(|i| format!("x{i}\n")).collect();
+        let big_new: String = (0..10_000).map(|i| format!("y{i}\n")).collect();
+        let text = format!("head\n{big_old}tail\n");
+        let d = diff(
+            "f",
+            Some(&text),
+            &Action::Write(format!("head\n{big_new}tail\n")),
+        );
+        assert!(d.contains("10000 lines would be replaced by 10000"), "{d}");
+        assert_eq!(changed_region("same\n", "same\n"), (0, 0));
+        assert_eq!(changed_region("a\nb\n", "a\n"), (1, 0));
+    }
 }
 
 #[derive(Serialize)]
