@@ -242,9 +242,9 @@ export function createKvSecondaryStorage(
           "non-atomic-operation",
           `kvSecondaryStorage: getAndDelete was called. ${NON_ATOMIC_HELP} Better Auth calls it ` +
             `to consume single-use verification values; set \`verification: { storeInDatabase: true }\` ` +
-            `in your Better Auth options (betterAuthKvOptions(env) does) so they are consumed ` +
-            `from the database, or pass \`allowNonAtomic: true\` to accept a best-effort ` +
-            `read-then-delete.`,
+            `in your Better Auth options (quickback-kv's wiring and betterAuthKvOptions(env) ` +
+            `do, with KV_VERIFICATION_OPTIONS) so they are consumed from the database, or pass ` +
+            `\`allowNonAtomic: true\` to accept a best-effort read-then-delete.`,
         );
       }
       const k = await storageKey(key);
@@ -261,8 +261,9 @@ export function createKvSecondaryStorage(
           "non-atomic-operation",
           `kvSecondaryStorage: increment was called. ${NON_ATOMIC_HELP} Better Auth calls it ` +
             `for rate limiting when \`rateLimit.storage\` is "secondary-storage" (the default ` +
-            `when secondary storage is set); set \`rateLimit: { storage: "database" }\` in your ` +
-            `Better Auth options (betterAuthKvOptions(env) does), or pass ` +
+            `when secondary storage is set); set \`rateLimit: { storage: "memory" }\` (or ` +
+            `"database" with a \`rateLimit\` table) in your Better Auth options (quickback-kv's ` +
+            `wiring and betterAuthKvOptions(env) set "memory"), or pass ` +
             `\`allowNonAtomic: true\` to accept an approximate counter.`,
         );
       }
