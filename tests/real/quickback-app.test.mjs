@@ -14,7 +14,7 @@
 //   QK_BIN=path        the quickback-kv binary; `build` runs on a copy of the project
 //                      and the wiring it writes is checked line by line.
 //   QK_HAND_WIRED=1    instead of `build`, use workers/quickback-app.hand-wired.auth.ts
-//                      (the exact wired form of /work/briefs/wired-form.md and README)
+//                      (the exact wired form: the lines `build` inserts, listed in WIRED_LINES)
 //                      and the adapter rendered from templates/ by substitution: checks
 //                      this test and the adapter without the compiler's wiring.
 //   CI=true            a missing prerequisite fails instead of skipping.
@@ -51,7 +51,7 @@ const SECRET = "qk-real-quickback-app-secret-0123456789abcdef0123";
 
 /**
  * The wired form: each line quickback-kv inserts into Quickback's auth module, with
- * the line after which it goes (leading whitespace aside). See README "Wiring".
+ * the line after which it goes (leading whitespace aside).
  */
 const WIRED_LINES = [
   {
@@ -217,6 +217,8 @@ describe("a Quickback-shaped worker wired by quickback-kv", { skip, concurrency:
     mkdirSync(wired);
     ({ build } = await wireProject(wired));
   });
+  /** Why the wired project is not there: a failed build (reported by the wiring test). */
+  const notWired = () => (build && (build.first.code !== 0 || build.second?.code !== 0) ? "quickback-kv build failed (see the wiring test)" : null);
   after(() => ws?.cleanup());
 
   test("prerequisites", () => {
@@ -255,6 +257,7 @@ describe("a Quickback-shaped worker wired by quickback-kv", { skip, concurrency:
   for (const line of BETTER_AUTH_LINES) {
     test(`tsc on the whole worker (its own strict tsconfig) with better-auth ${line.version}`, async () => {
       // The app in a workspace whose node_modules has this line as `better-auth`.
+      assert.equal(notWired(), null);
       const lws = tempWorkspace("quickback-app-tsc", { betterAuth: line.pkg });
       try {
         const dir = lws.dir;
@@ -286,7 +289,7 @@ describe("a Quickback-shaped worker wired by quickback-kv", { skip, concurrency:
       const freshIp = () => `203.0.113.${++ipCounter}`;
 
       before(async () => {
-        if (why) return;
+        if (why || notWired()) return;
         lws = tempWorkspace("quickback-app-dev", { betterAuth: line.pkg });
         dir = lws.dir;
         cpSync(wired, dir, { recursive: true });
@@ -323,6 +326,7 @@ describe("a Quickback-shaped worker wired by quickback-kv", { skip, concurrency:
       let signedIn;
 
       test("sign-up: the user in D1, the session in KV only", async () => {
+        assert.equal(notWired(), null);
         const start = Math.floor(Date.now() / 1000);
         const r = await client(dev.baseURL, freshIp())("POST", "/auth/v1/sign-up/email", {
           body: { email, password, name: "Quickback User" },
@@ -338,6 +342,7 @@ describe("a Quickback-shaped worker wired by quickback-kv", { skip, concurrency:
       });
 
       test("sign-in puts the session key in KV", async () => {
+        assert.equal(notWired(), null);
         const r = await client(dev.baseURL, freshIp())("POST", "/auth/v1/sign-in/email", { body: { email, password } });
         assert.equal(r.status, 200, JSON.stringify(r.body));
         assert.ok(r.authToken, "no set-auth-token header (bearer plugin)");
@@ -347,6 +352,7 @@ describe("a Quickback-shaped worker wired by quickback-kv", { skip, concurrency:
       });
 
       test("wrangler kv key list --local shows the same keys", async () => {
+        assert.equal(notWired(), null);
         const r = await run(TOOLS.wrangler, ["kv", "key", "list", "--binding", "KV", "--local"], {
           cwd: dir,
           env: WRANGLER_ENV(dir),
@@ -359,6 +365,7 @@ describe("a Quickback-shaped worker wired by quickback-kv", { skip, concurrency:
       });
 
       test("bearer get-session works (Better Auth's route and the app's own)", async () => {
+        assert.equal(notWired(), null);
         const c = client(dev.baseURL, freshIp());
         const r = await c("GET", "/auth/v1/get-session", { bearer: signedIn.bearer });
         assert.equal(r.status, 200, JSON.stringify(r.body));
@@ -372,6 +379,7 @@ describe("a Quickback-shaped worker wired by quickback-kv", { skip, concurrency:
       });
 
       test("the sixth sign-in from one IP in a minute answers 429 (the app's own rule)", async () => {
+        assert.equal(notWired(), null);
         const attacker = client(dev.baseURL, freshIp());
         const statuses = [];
         for (let i = 0; i < 6; i++) {
@@ -386,6 +394,7 @@ describe("a Quickback-shaped worker wired by quickback-kv", { skip, concurrency:
       });
 
       test("a password-reset token works once", async () => {
+        assert.equal(notWired(), null);
         const before = dev.output.length;
         const req = await client(dev.baseURL, freshIp())("POST", "/auth/v1/request-password-reset", {
           body: { email, redirectTo: "/reset" },
@@ -422,6 +431,7 @@ describe("a Quickback-shaped worker wired by quickback-kv", { skip, concurrency:
       });
 
       test("sign-out removes the KV key", async () => {
+        assert.equal(notWired(), null);
         const c = client(dev.baseURL, freshIp());
         const r = await c("POST", "/auth/v1/sign-out", { body: {}, bearer: signedIn.bearer });
         assert.equal(r.status, 200, JSON.stringify(r.body));
@@ -432,6 +442,7 @@ describe("a Quickback-shaped worker wired by quickback-kv", { skip, concurrency:
       });
 
       test("every KV key has the prefix; the worker logged no error", async () => {
+        assert.equal(notWired(), null);
         for (const name of await kvNames()) assert.ok(name.startsWith(PREFIX), name);
         assert.doesNotMatch(dev.output, /KvSecondaryStorageError|Model rateLimit|\[ERROR\]|Uncaught/);
       });
