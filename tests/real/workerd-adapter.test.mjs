@@ -109,8 +109,10 @@ describe("session adapter in workerd (Miniflare)", { ...skipUnlessReady(), concu
         // The worker is bundled with each Better Auth line as `better-auth`. The adapter
         // imports only types from it, so every bundle must be the same bytes with no
         // Better Auth code: what runs below is what runs next to each line.
+        // (Checked on the first project; the others are bundled with 1.7 only.)
         const bundles = [];
-        for (const line of BETTER_AUTH_LINES) {
+        const first = project.dir === projectsWithAdapter[0].dir;
+        for (const line of BETTER_AUTH_LINES.filter((l) => l.newest || first)) {
           const { outfile, betterAuthLines } = await bundle({
             entry: path.join(REAL_DIR, "workers", "adapter-worker.mjs"),
             adapterPath: project.adapter,
@@ -141,7 +143,7 @@ describe("session adapter in workerd (Miniflare)", { ...skipUnlessReady(), concu
         ws?.cleanup();
       });
 
-      test(`the same worker for every Better Auth line (${BETTER_AUTH_LINES.map((l) => l.version).join(", ")})`, () => {
+      if (project.dir === projectsWithAdapter[0].dir) test(`the same worker for every Better Auth line (${BETTER_AUTH_LINES.map((l) => l.version).join(", ")})`, () => {
         assert.equal(perLine.length, BETTER_AUTH_LINES.length);
         for (const b of perLine) {
           assert.deepEqual(b.betterAuthLines, [], `Better Auth code in the bundle for ${b.line.version}`);
