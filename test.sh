@@ -69,4 +69,7 @@ fi
 # ---- end of the editor test -----------------------------------------------------------
 
 echo "== real tools"
-QK_PROJECTS=$(IFS=:; echo "${projects[*]}") tests/node_modules/.bin/node --test --test-concurrency=2 'tests/real/**/*.test.mjs'
+# QK_BIN: tests/real/quickback-app.test.mjs runs `build` on a Quickback-shaped worker
+# (QK_HAND_WIRED=1 makes it use its hand-wired auth module instead).
+QK_BIN="$bin" QK_PROJECTS=$(IFS=:; echo "${projects[*]}") \
+  tests/node_modules/.bin/node --test --test-concurrency=2 'tests/real/**/*.test.mjs'

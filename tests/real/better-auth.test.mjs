@@ -1,11 +1,14 @@
-// (d) Better Auth 1.7.25 end to end on the generated adapter, sessions in a real
-// Miniflare KV namespace:
+// (d) Better Auth end to end on the generated adapter, sessions in a real Miniflare KV
+// namespace:
 //   betterAuth({ database: memoryAdapter(db), ...betterAuthKvOptions(env), ... })
 // Sign-up, get-session, sign-out (the session leaves KV), sign-in, password reset
-// usable exactly once (and revoking the KV sessions), rate limiting answering 429 —
-// with instrumentation proving getAndDelete and increment are never called.
-// Runs twice per project: Better Auth in Node talking to KV through Miniflare's
-// binding proxy (mf.getKVNamespace), and Better Auth bundled into a worker in workerd.
+// usable exactly once (and revoking the KV sessions), rate limiting answering 429
+// (counted in isolate memory: the database has no rateLimit table) — with
+// instrumentation proving getAndDelete and increment are never called.
+// Every project runs on Better Auth 1.7 (the newest line) twice: Better Auth in Node
+// talking to KV through Miniflare's binding proxy (mf.getKVNamespace), and Better Auth
+// bundled into a worker in workerd. The first project also runs, in workerd, on each
+// older line (1.4, 1.5, 1.6.9, 1.6: BETTER_AUTH_LINES).
 
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -14,6 +17,7 @@ import { after, before, describe, test } from "node:test";
 import { pathToFileURL } from "node:url";
 import { BASE_URL, RATE_LIMIT, createTestAuth } from "./support/auth-app.mjs";
 import {
+  BETTER_AUTH_LINES,
   COMPATIBILITY_DATE,
   REAL_DIR,
   adapterBinding,
@@ -21,7 +25,6 @@ import {
   adapterProjects,
   bundle,
   PROJECT_CONCURRENCY,
-  pinnedVersion,
   requirePrerequisites,
   skipUnlessReady,
   tempWorkspace,
@@ -78,6 +81,8 @@ class Client {
 }
 
 
+let scenarioCount = 0;
+
 /**
  * The end-to-end scenario. `send(Request) -> Response` reaches Better Auth;
  * `state()` returns { calls, resetTokens, rows } from the instrumented app.
@@ -88,8 +93,11 @@ async function scenario(t, { send, state, kv, prefix, expiresIn }) {
   const newPassword = "a different, longer passphrase";
   const kvNames = async () => (await listAll(kv)).map((k) => k.name);
   // One client address per client (each app instance counts its own rate limits).
+  // Better Auth's "memory" rate-limit store is one Map per process, shared by every
+  // instance: scenarios running in the same Node process must not share addresses.
+  const run = ++scenarioCount;
   let ipCounter = 0;
-  const freshIp = () => `198.51.100.${++ipCounter}`;
+  const freshIp = () => `10.${(run >> 8) & 255}.${run & 255}.${++ipCounter}`;
   // The adapter stores TTLs under 60 s as 60 s (KV's minimum).
   const sessionTtl = Math.max(60, expiresIn);
   const client = new Client(send, freshIp());
@@ -179,7 +187,7 @@ async function scenario(t, { send, state, kv, prefix, expiresIn }) {
     assert.ok(await kv.get(prefix + newPw.body.token));
   });
 
-  await t.test("rate limiting answers 429, counted in the database, not in KV", async () => {
+  await t.test("rate limiting answers 429, counted in memory: not in KV, no rateLimit table", async () => {
     const attacker = new Client(send, freshIp());
     const statuses = [];
     for (let i = 0; i < 4; i++) {
@@ -193,7 +201,7 @@ async function scenario(t, { send, state, kv, prefix, expiresIn }) {
     for (let i = 0; i <= RATE_LIMIT.max; i++) polls.push((await poller.request("GET", "/get-session")).status);
     assert.deepEqual(polls, [...Array(RATE_LIMIT.max).fill(200), 429]);
 
-    assert.ok((await state()).rows.rateLimit >= 2, "rate limits should be counted in the database");
+    assert.equal((await state()).rows.rateLimit, undefined, "the database has no rateLimit table");
     const names = await kvNames();
     assert.ok(!names.some((n) => n.includes("|/")), `rate-limit keys in KV: ${JSON.stringify(names)}`);
   });
@@ -210,7 +218,17 @@ async function scenario(t, { send, state, kv, prefix, expiresIn }) {
   });
 }
 
-describe(`Better Auth ${pinnedVersion("better-auth")} end to end`, { ...skipUnlessReady(), concurrency: PROJECT_CONCURRENCY }, () => {
+/** Every project on the newest line; the first project also on every older line. */
+function runs(projectsList) {
+  const newest = BETTER_AUTH_LINES.find((l) => l.newest);
+  const all = projectsList.map((project) => ({ project, line: newest }));
+  if (projectsList.length > 0) {
+    for (const line of BETTER_AUTH_LINES.filter((l) => !l.newest)) all.push({ project: projectsList[0], line });
+  }
+  return all;
+}
+
+describe("Better Auth end to end, each line", { ...skipUnlessReady(), concurrency: PROJECT_CONCURRENCY }, () => {
   test("prerequisites", () => {
     assert.ok(requirePrerequisites());
     if (projectsWithAdapter instanceof Error) throw projectsWithAdapter;
@@ -218,8 +236,8 @@ describe(`Better Auth ${pinnedVersion("better-auth")} end to end`, { ...skipUnle
 
   if (projectsWithAdapter instanceof Error) return;
 
-  for (const project of projectsWithAdapter) {
-    describe(project.name, { concurrency: 1 }, () => {
+  for (const { project, line } of runs(projectsWithAdapter)) {
+    describe(`${project.name}, better-auth ${line.version}`, { concurrency: 1 }, () => {
       const binding = adapterBinding(project.adapter);
       const { prefix, expiresIn } = adapterConstants(project.adapter);
       let ws;
@@ -233,8 +251,12 @@ describe(`Better Auth ${pinnedVersion("better-auth")} end to end`, { ...skipUnle
 
       before(async () => {
         ({ Miniflare } = await import("miniflare"));
-        ({ betterAuth } = await import("better-auth"));
-        ({ memoryAdapter } = await import("@better-auth/memory-adapter"));
+        if (line.newest) {
+          ({ betterAuth } = await import("better-auth"));
+          ({ memoryAdapter } = await import("@better-auth/memory-adapter"));
+        }
+        const installed = JSON.parse(readFileSync(path.join(line.dir, "package.json"), "utf8")).version;
+        assert.equal(installed, line.version, `${line.pkg} is not the pinned ${line.version}`);
         ws = tempWorkspace("better-auth");
       });
       after(async () => {
@@ -245,13 +267,16 @@ describe(`Better Auth ${pinnedVersion("better-auth")} end to end`, { ...skipUnle
         ws?.cleanup();
       });
 
-      test("in Node, KV through Miniflare's binding proxy", async (t) => {
-        const adapterModule = await bundle({
+      // Older lines run in workerd only (where apps run them); 1.7 in both.
+      if (line.newest) test("in Node, KV through Miniflare's binding proxy", async (t) => {
+        const { outfile: adapterModule, betterAuthLines } = await bundle({
           entry: project.adapter,
           adapterPath: project.adapter,
           outfile: path.join(ws.dir, "adapter.mjs"),
           platform: "node",
         });
+        // The adapter imports only types from Better Auth: no Better Auth code in it.
+        assert.deepEqual(betterAuthLines, []);
         const { betterAuthKvOptions } = await import(pathToFileURL(adapterModule).href);
         mfNode = new Miniflare({
           modules: true,
@@ -271,12 +296,14 @@ describe(`Better Auth ${pinnedVersion("better-auth")} end to end`, { ...skipUnle
       });
 
       test("in workerd, Better Auth bundled into a worker", async (t) => {
-        const script = await bundle({
+        const { outfile: script, betterAuthLines } = await bundle({
           entry: path.join(REAL_DIR, "workers", "better-auth-worker.mjs"),
           adapterPath: project.adapter,
           outfile: path.join(ws.dir, "better-auth-worker.mjs"),
           platform: "neutral",
+          betterAuth: line.pkg,
         });
+        assert.deepEqual(betterAuthLines, [line.pkg], "the worker bundles the line under test");
         mfWorker = new Miniflare({
           // Listed explicitly: Miniflare's own dependency walk refuses the bundle's
           // dynamic `import(nodeSqlite)` (Kysely's optional node:sqlite support).

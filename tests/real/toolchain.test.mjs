@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
-import { IS_CI, NODE_MODULES, TESTS_DIR, pinnedVersion, run } from "./support/env.mjs";
+import { BETTER_AUTH_LINES, IS_CI, NODE_MODULES, TESTS_DIR, pinnedVersion, run } from "./support/env.mjs";
 
 const installed = existsSync(NODE_MODULES);
 const skip = !installed && !IS_CI ? "tests/node_modules is missing: run `npm ci --prefix tests`" : false;
@@ -26,9 +26,23 @@ test("runs on the pinned Node from the registry", { skip }, () => {
 
 test("every pinned package is installed at its exact version", { skip }, () => {
   const pkg = JSON.parse(readFileSync(path.join(TESTS_DIR, "package.json"), "utf8"));
-  for (const [name, version] of Object.entries(pkg.devDependencies)) {
-    assert.match(version, /^\d+\.\d+\.\d+$/, `${name} is not pinned to an exact version`);
-    assert.equal(installedVersion(name), version, name);
+  for (const [name, spec] of Object.entries(pkg.devDependencies)) {
+    // An exact version, or an npm alias of one (the older Better Auth lines).
+    const m = /^(?:npm:((?:@[^/@]+\/)?[^@]+)@)?(\d+\.\d+\.\d+)$/.exec(spec);
+    assert.ok(m, `${name} is not pinned to an exact version: ${spec}`);
+    assert.equal(installedVersion(name), m[2], name);
+    if (m[1]) {
+      const real = JSON.parse(readFileSync(path.join(NODE_MODULES, name, "package.json"), "utf8")).name;
+      assert.equal(real, m[1], `${name} is not an alias of ${m[1]}`);
+    }
+  }
+  // Every Better Auth line, with its own @better-auth/core of the same version.
+  for (const line of BETTER_AUTH_LINES) {
+    const coreDir = line.newest
+      ? path.join(NODE_MODULES, "@better-auth", "core")
+      : path.join(line.dir, "node_modules", "@better-auth", "core");
+    const core = JSON.parse(readFileSync(path.join(coreDir, "package.json"), "utf8")).version;
+    assert.equal(core, line.version, `@better-auth/core for ${line.pkg}`);
   }
   // The memory adapter ships with better-auth's own release.
   assert.equal(installedVersion("@better-auth/memory-adapter"), installedVersion("better-auth"));

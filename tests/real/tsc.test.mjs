@@ -23,10 +23,11 @@
 //   better-auth's declaration files.
 
 import assert from "node:assert/strict";
-import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, test } from "node:test";
 import {
+  BETTER_AUTH_LINES,
   TOOLS,
   adapterBinding,
   PROJECT_CONCURRENCY,
@@ -83,16 +84,19 @@ function assertClean(r, what) {
 function usageFile(binding, bindings) {
   const imported = bindings.name === "CloudflareBindings" ? "CloudflareBindings" : `${bindings.name} as CloudflareBindings`;
   return `import { betterAuth, type BetterAuthOptions, type SecondaryStorage } from "better-auth";
-import { memoryAdapter } from "@better-auth/memory-adapter";
+import { memoryAdapter } from "better-auth/adapters/memory";
 import {
   betterAuthKvOptions,
   createKvSecondaryStorage,
   kvSecondaryStorage,
   KvSecondaryStorageError,
+  KV_RATE_LIMIT_STORAGE,
   KV_SESSION_EXPIRES_IN,
   KV_SESSION_KEY_PREFIX,
   KV_SESSION_UPDATE_AGE,
+  KV_VERIFICATION_OPTIONS,
   type BetterAuthKvOptions,
+  type KvSecondaryStorage,
   type KvSessionEnv,
 } from "./lib/kv-session-storage";
 import type { ${imported} } from "./env";
@@ -111,7 +115,9 @@ const boundNonAtomic: SecondaryStorage = kvSecondaryStorage(env, { allowNonAtomi
 const kvOptions: BetterAuthKvOptions = betterAuthKvOptions(env);
 const asBetterAuthOptions: BetterAuthOptions = kvOptions;
 const storage: SecondaryStorage = kvOptions.secondaryStorage;
-const storageType: "database" = kvOptions.rateLimit.storage;
+const storageType: "memory" = kvOptions.rateLimit.storage;
+const full: KvSecondaryStorage = kvSecondaryStorage(sessionEnv);
+const atomicFree: Promise<number> = full.increment("k", 60);
 const constants: [string, number, number] = [KV_SESSION_KEY_PREFIX, KV_SESSION_EXPIRES_IN, KV_SESSION_UPDATE_AGE];
 
 const auth = betterAuth({
@@ -119,6 +125,31 @@ const auth = betterAuth({
   emailAndPassword: { enabled: true },
   ...betterAuthKvOptions(env),
 });
+
+// The wired form quickback-kv inserts into an auth module (see the README), in an
+// options object that already has rateLimit and verification groups and in one that has none.
+function createAuth(maybeEnv?: CloudflareBindings) {
+  return betterAuth({
+    database: memoryAdapter({}),
+    rateLimit: {
+      enabled: true,
+      customRules: { "/sign-in/email": { window: 60, max: 5 } },
+      storage: "memory",
+    },
+    secondaryStorage: maybeEnv ? kvSecondaryStorage(maybeEnv) : undefined,
+    verification: { ...KV_VERIFICATION_OPTIONS },
+  });
+}
+const wiredWithGroups = betterAuth({
+  rateLimit: { window: 60, storage: KV_RATE_LIMIT_STORAGE },
+  secondaryStorage: kvSecondaryStorage(env),
+  verification: {
+    ...KV_VERIFICATION_OPTIONS,
+    disableCleanup: false,
+  },
+});
+const wiredNoEnv = createAuth();
+const wired = createAuth(env);
 
 export async function handle(request: Request): Promise<Response> {
   try {
@@ -142,8 +173,46 @@ createKvSecondaryStorage(42);
 // @ts-expect-error an env without the binding is refused
 kvSecondaryStorage({});
 
-export const used = [fromNamespace, withOptions, boundNonAtomic, asBetterAuthOptions, storage, storageType, constants, notAString];
+export const used = [fromNamespace, withOptions, boundNonAtomic, asBetterAuthOptions, storage, storageType, constants, notAString, atomicFree, wiredWithGroups, wiredNoEnv, wired];
 `;
+}
+
+async function checkAdapter(project, line, { noSkip }) {
+  const ws = tempWorkspace("tsc-adapter", { betterAuth: line.pkg });
+  try {
+    mkdirSync(path.join(ws.dir, "src/lib"), { recursive: true });
+    copyFileSync(project.envTypes, path.join(ws.dir, "src/env.d.ts"));
+    copyFileSync(project.adapter, path.join(ws.dir, "src/lib/kv-session-storage.ts"));
+    writeFileSync(path.join(ws.dir, "src/usage.ts"), usageFile(adapterBinding(project.adapter), project.bindings));
+    const installed = JSON.parse(readFileSync(path.join(ws.dir, "node_modules/better-auth/package.json"), "utf8"));
+    assert.equal(installed.version, line.version, "the workspace's better-auth is the line under test");
+    const withUsage = ["src/env.d.ts", "src/lib/kv-session-storage.ts", "src/usage.ts"];
+    const [strict, strictest] = await Promise.all([
+      // skipLibCheck only skips .d.ts files, never the adapter or the usage file.
+      // Without it (noSkip) the only errors allowed are in Better Auth's own
+      // declaration files (they need node/bun types).
+      tsc(ws.dir, "tsconfig.strict.json", { ...BASE_OPTIONS, skipLibCheck: !noSkip }, withUsage),
+      tsc(
+        ws.dir,
+        "tsconfig.strictest.json",
+        { ...BASE_OPTIONS, ...STRICTEST, skipLibCheck: true },
+        // Alone: its own reference to @cloudflare/workers-types must suffice.
+        ["src/lib/kv-session-storage.ts"],
+      ),
+    ]);
+    if (noSkip) {
+      assert.equal(strict.signal, null);
+      const ours = strict.output
+        .split("\n")
+        .filter((line) => /error TS\d+/.test(line) && !/node_modules\/(@better-auth|better-auth(-[\d-]+)?)\//.test(line));
+      assert.deepEqual(ours, [], `errors outside Better Auth's declarations without skipLibCheck:\n${strict.output}`);
+    } else {
+      assertClean(strict, `adapter + usage, --strict, better-auth ${line.version}`);
+    }
+    assertClean(strictest, `adapter alone, strictest flags, better-auth ${line.version}`);
+  } finally {
+    ws.cleanup();
+  }
 }
 
 describe("tsc (typescript 7) on generated files", { ...skipUnlessReady(), concurrency: PROJECT_CONCURRENCY }, () => {
@@ -167,6 +236,23 @@ describe("tsc (typescript 7) on generated files", { ...skipUnlessReady(), concur
     }
   });
 
+  test("negative control: Better Auth 1.4's types refuse `verification: { storeInDatabase: true }`", async () => {
+    // Why the wiring spreads KV_VERIFICATION_OPTIONS instead of writing the option, and
+    // proof that a workspace for an older line really type-checks against that line.
+    const source = `import { betterAuth } from "better-auth";\nexport const a = betterAuth({ verification: { storeInDatabase: true } });\n`;
+    for (const line of BETTER_AUTH_LINES.filter((l) => l.line === "1.4" || l.newest)) {
+      const ws = tempWorkspace("tsc-control-1-4", { betterAuth: line.pkg });
+      try {
+        writeFileSync(path.join(ws.dir, "a.ts"), source);
+        const r = await tsc(ws.dir, "tsconfig.json", { ...BASE_OPTIONS, skipLibCheck: true }, ["a.ts"]);
+        if (line.newest) assertClean(r, `storeInDatabase with better-auth ${line.version}`);
+        else assert.match(r.output, /TS2353: Object literal may only specify known properties, and 'storeInDatabase'/);
+      } finally {
+        ws.cleanup();
+      }
+    }
+  });
+
   for (const project of projects()) {
     describe(project.name, { concurrency: 1 }, () => {
       test("env.d.ts alone passes --strict without skipLibCheck", async () => {
@@ -183,44 +269,18 @@ describe("tsc (typescript 7) on generated files", { ...skipUnlessReady(), concur
         }
       });
 
-      // Projects without Better Auth have no adapter; the adapter itself is checked on the others.
-      if (project.adapter) test(
-        "adapter with a usage file passes --strict; adapter alone passes the strictest flags",
-        async () => {
-          const ws = tempWorkspace("tsc-adapter");
-          try {
-            mkdirSync(path.join(ws.dir, "src/lib"), { recursive: true });
-            copyFileSync(project.envTypes, path.join(ws.dir, "src/env.d.ts"));
-            copyFileSync(project.adapter, path.join(ws.dir, "src/lib/kv-session-storage.ts"));
-            writeFileSync(path.join(ws.dir, "src/usage.ts"), usageFile(adapterBinding(project.adapter), project.bindings));
-            const withUsage = ["src/env.d.ts", "src/lib/kv-session-storage.ts", "src/usage.ts"];
-            const [strict, strictest] = await Promise.all([
-              tsc(ws.dir, "tsconfig.strict.json", { ...BASE_OPTIONS, skipLibCheck: true }, withUsage),
-              tsc(
-                ws.dir,
-                "tsconfig.strictest.json",
-                { ...BASE_OPTIONS, ...STRICTEST, skipLibCheck: true },
-                // Alone: its own reference to @cloudflare/workers-types must suffice.
-                ["src/lib/kv-session-storage.ts"],
-              ),
-            ]);
-            assertClean(strict, "adapter + usage, --strict");
-            assertClean(strictest, "adapter alone, strictest flags");
-            if (project.dir === projects().find((p) => p.adapter)?.dir) {
-              // Once: without skipLibCheck the only errors are in better-auth's own
-              // declaration files (they need node/bun types). skipLibCheck never hides
-              // errors in .ts files, so the runs above lose nothing by using it.
-              const noSkip = await tsc(ws.dir, "tsconfig.noskip.json", { ...BASE_OPTIONS, skipLibCheck: false }, withUsage);
-              const ours = noSkip.output
-                .split("\n")
-                .filter((line) => /error TS\d+/.test(line) && !/node_modules\/(@better-auth|better-auth)\//.test(line));
-              assert.deepEqual(ours, [], `errors outside better-auth's declarations without skipLibCheck:\n${noSkip.output}`);
-            }
-          } finally {
-            ws.cleanup();
-          }
-        },
-      );
+      // Projects without Better Auth have no adapter; the adapter itself is checked on
+      // the others, with Better Auth 1.7, and the first one with every older line too.
+      if (project.adapter) {
+        const first = project.dir === projects().find((p) => p.adapter)?.dir;
+        for (const line of BETTER_AUTH_LINES.filter((l) => l.newest || first)) {
+          test(
+            `better-auth ${line.version}: adapter with a usage file passes --strict (and, without ` +
+              `skipLibCheck, has errors only in Better Auth's declarations); adapter alone passes the strictest flags`,
+            () => checkAdapter(project, line, { noSkip: first }),
+          );
+        }
+      }
     });
   }
 });

@@ -1,12 +1,17 @@
 // (c) The generated session adapter, bundled with esbuild into a worker and run in
 // workerd through Miniflare 4 against a real (local) KV namespace. Expirations are
-// read from KV's own `list()` answer, never by sleeping.
+// read from KV's own `list()` answer, never by sleeping. The adapter imports only
+// types from Better Auth, so one run covers every Better Auth line: the worker is
+// bundled with each line (1.4, 1.5, 1.6.9, 1.6, 1.7) and the bundles are checked to be
+// identical and free of Better Auth code.
 
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import {
+  BETTER_AUTH_LINES,
   COMPATIBILITY_DATE,
   REAL_DIR,
   adapterBinding,
@@ -72,6 +77,7 @@ describe("session adapter in workerd (Miniflare)", { ...skipUnlessReady(), concu
       let mf;
       let kv;
       let ws;
+      let perLine = [];
 
       /** Calls the worker; returns its { ok, result | error } answer. */
       async function call(body) {
@@ -100,12 +106,24 @@ describe("session adapter in workerd (Miniflare)", { ...skipUnlessReady(), concu
         // Imported here so that a missing install skips (or, in CI, fails) cleanly.
         const { Miniflare } = await import("miniflare");
         ws = tempWorkspace("workerd-adapter");
-        const script = await bundle({
-          entry: path.join(REAL_DIR, "workers", "adapter-worker.mjs"),
-          adapterPath: project.adapter,
-          outfile: path.join(ws.dir, "worker.mjs"),
-          platform: "neutral",
-        });
+        // The worker is bundled with each Better Auth line as `better-auth`. The adapter
+        // imports only types from it, so every bundle must be the same bytes with no
+        // Better Auth code: what runs below is what runs next to each line.
+        // (Checked on the first project; the others are bundled with 1.7 only.)
+        const bundles = [];
+        const first = project.dir === projectsWithAdapter[0].dir;
+        for (const line of BETTER_AUTH_LINES.filter((l) => l.newest || first)) {
+          const { outfile, betterAuthLines } = await bundle({
+            entry: path.join(REAL_DIR, "workers", "adapter-worker.mjs"),
+            adapterPath: project.adapter,
+            outfile: path.join(ws.dir, `worker-${line.pkg}.mjs`),
+            platform: "neutral",
+            betterAuth: line.pkg,
+          });
+          bundles.push({ line, outfile, betterAuthLines, text: readFileSync(outfile, "utf8") });
+        }
+        perLine = bundles;
+        const script = bundles.find((b) => b.line.newest).outfile;
         mf = new Miniflare({
           modules: true,
           scriptPath: script,
@@ -125,6 +143,14 @@ describe("session adapter in workerd (Miniflare)", { ...skipUnlessReady(), concu
         ws?.cleanup();
       });
 
+      if (project.dir === projectsWithAdapter[0].dir) test(`the same worker for every Better Auth line (${BETTER_AUTH_LINES.map((l) => l.version).join(", ")})`, () => {
+        assert.equal(perLine.length, BETTER_AUTH_LINES.length);
+        for (const b of perLine) {
+          assert.deepEqual(b.betterAuthLines, [], `Better Auth code in the bundle for ${b.line.version}`);
+          assert.ok(b.text === perLine[0].text, `the bundle for ${b.line.version} differs from ${perLine[0].line.version}'s`);
+        }
+      });
+
       test(`runs on miniflare ${pinnedVersion("miniflare")}; exports and constants`, async () => {
         const info = await ok({ op: "info" });
         for (const name of [
@@ -132,6 +158,8 @@ describe("session adapter in workerd (Miniflare)", { ...skipUnlessReady(), concu
           "kvSecondaryStorage",
           "betterAuthKvOptions",
           "KvSecondaryStorageError",
+          "KV_VERIFICATION_OPTIONS",
+          "KV_RATE_LIMIT_STORAGE",
         ]) {
           assert.ok(info.exports.includes(name), `adapter does not export ${name}`);
         }
@@ -141,8 +169,10 @@ describe("session adapter in workerd (Miniflare)", { ...skipUnlessReady(), concu
           secondaryStorage: ["delete", "get", "getAndDelete", "increment", "set"],
           session: { expiresIn: constants.expiresIn, updateAge: constants.updateAge },
           verification: { storeInDatabase: true },
-          rateLimit: { storage: "database" },
+          rateLimit: { storage: "memory" },
         });
+        assert.deepEqual(info.verificationOptions, { storeInDatabase: true });
+        assert.equal(info.rateLimitStorage, "memory");
       });
 
       test("keys are stored under the configured prefix", async () => {
@@ -270,7 +300,7 @@ describe("session adapter in workerd (Miniflare)", { ...skipUnlessReady(), concu
         assert.match(gad.message, /allowNonAtomic/);
         const inc = await refused({ op: "increment", key: "counter", ttl: 10 });
         assert.equal(inc.code, "non-atomic-operation");
-        assert.match(inc.message, /rateLimit: \{ storage: "database" \}/);
+        assert.match(inc.message, /rateLimit: \{ storage: "memory" \}/);
         assert.match(inc.message, /allowNonAtomic/);
         // Nothing was consumed or written.
         assert.equal(await ok({ op: "get", key: "once" }), "v");

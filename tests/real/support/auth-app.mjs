@@ -3,7 +3,9 @@
 // (workers/better-auth-worker.mjs). It is built exactly as the adapter's users are
 // told to: `betterAuth({ database, ...betterAuthKvOptions(env) })`, plus the test's
 // own settings. The storage returned by betterAuthKvOptions is instrumented in place
-// (same object, methods wrapped) to count every call.
+// (same object, methods wrapped) to count every call. The database has no
+// `rateLimit` table, like Quickback's schema: a rate limit counted in the database
+// would throw "Model rateLimit not found".
 
 export const BASE_URL = "http://localhost:8787";
 export const SECRET = "quickback-kv-real-tests-secret-0123456789abcdef";
@@ -13,7 +15,7 @@ export const RATE_LIMIT = { window: 60, max: 5 };
 const STORAGE_MEMBERS = ["get", "set", "delete", "getAndDelete", "increment"];
 
 export function createTestAuth({ betterAuth, memoryAdapter, betterAuthKvOptions, env }) {
-  const db = { user: [], session: [], account: [], verification: [], rateLimit: [] };
+  const db = { user: [], session: [], account: [], verification: [] };
   const resetTokens = [];
   const calls = Object.fromEntries(STORAGE_MEMBERS.map((m) => [m, 0]));
 

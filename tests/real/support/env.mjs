@@ -9,7 +9,7 @@
 //                skipping them.
 
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import vm from "node:vm";
@@ -33,8 +33,51 @@ export const TOOLS = {
 };
 
 const PINNED = JSON.parse(readFileSync(path.join(TESTS_DIR, "package.json"), "utf8")).devDependencies;
+/** The pinned version of a package (for an npm alias `npm:pkg@1.2.3`, the `1.2.3`). */
 export function pinnedVersion(name) {
-  return PINNED[name];
+  const spec = PINNED[name];
+  const alias = /^npm:(?:@[^/@]+\/)?[^@]+@(.+)$/.exec(spec ?? "");
+  return alias ? alias[1] : spec;
+}
+
+/**
+ * Every Better Auth line the generated adapter and the wiring support, each pinned in
+ * tests/package.json: 1.7 under its own name, the others as npm aliases. 1.6.9 is the
+ * version Quickback's own app lockfile resolves (before `getAndDelete` (1.6.11) and
+ * `increment` (1.6.17) appeared); 1.6 is the newest 1.6 patch.
+ */
+export const BETTER_AUTH_LINES = [
+  { line: "1.4", pkg: "better-auth-1-4" },
+  { line: "1.5", pkg: "better-auth-1-5" },
+  { line: "1.6.9", pkg: "better-auth-1-6-9" },
+  { line: "1.6", pkg: "better-auth-1-6" },
+  { line: "1.7", pkg: "better-auth" },
+].map((l) => ({
+  ...l,
+  version: pinnedVersion(l.pkg),
+  dir: path.join(NODE_MODULES, l.pkg),
+  /** The newest line: the one every generated project is checked against. */
+  newest: l.pkg === "better-auth",
+}));
+
+/** The Better Auth line with the given alias (`better-auth-1-4`, ..., `better-auth`). */
+export function betterAuthLine(pkg) {
+  const l = BETTER_AUTH_LINES.find((x) => x.pkg === pkg);
+  if (!l) throw new Error(`no Better Auth line ${pkg}`);
+  return l;
+}
+
+/**
+ * Where a Better Auth line's memory adapter is, as { specifier, resolveDir }: the
+ * `@better-auth/memory-adapter` package the line depends on (1.5+; bundles cleanly
+ * into a worker), or 1.4's own `better-auth/adapters/memory` (1.4 has no such package).
+ */
+export function memoryAdapterSpecifier(line) {
+  if (line.newest) return { specifier: "@better-auth/memory-adapter", resolveDir: TESTS_DIR };
+  if (existsSync(path.join(line.dir, "node_modules", "@better-auth", "memory-adapter"))) {
+    return { specifier: "@better-auth/memory-adapter", resolveDir: line.dir };
+  }
+  return { specifier: `${line.pkg}/adapters/memory`, resolveDir: TESTS_DIR };
 }
 
 /**
@@ -124,9 +167,22 @@ export function adapterProjects() {
  * A fresh temporary directory whose `node_modules` points at tests/node_modules, so
  * TypeScript, esbuild and Node resolve the pinned packages from files copied into it.
  */
-export function tempWorkspace(label) {
+export function tempWorkspace(label, { betterAuth = "better-auth" } = {}) {
   const dir = mkdtempSync(path.join(tmpdir(), `qk-real-${label}-`));
-  symlinkSync(NODE_MODULES, path.join(dir, "node_modules"), "dir");
+  if (betterAuth === "better-auth") {
+    symlinkSync(NODE_MODULES, path.join(dir, "node_modules"), "dir");
+  } else {
+    // Another Better Auth line: a node_modules of links to every pinned package, with
+    // `better-auth` linked to that line's alias. Its own dependencies (its
+    // @better-auth/core, ...) are found from its real path, nested under the alias.
+    const own = path.join(dir, "node_modules");
+    mkdirSync(own);
+    for (const name of readdirSync(NODE_MODULES)) {
+      if (name === "better-auth" || name === ".bin") continue;
+      symlinkSync(path.join(NODE_MODULES, name), path.join(own, name), "dir");
+    }
+    symlinkSync(betterAuthLine(betterAuth).dir, path.join(own, "better-auth"), "dir");
+  }
   return {
     dir,
     cleanup() {
@@ -196,10 +252,37 @@ export function adapterBinding(adapterPath) {
   return m[1];
 }
 
-/** Bundles `entry` with the pinned esbuild (wrangler's), aliasing `qk-adapter` to `adapterPath`. */
-export async function bundle({ entry, adapterPath, outfile, platform }) {
+/**
+ * An esbuild plugin that bundles the given Better Auth line as `better-auth` (and its
+ * subpaths) and its memory adapter as `@better-auth/memory-adapter`.
+ */
+function betterAuthLinePlugin(line) {
+  return {
+    name: "better-auth-line",
+    setup(build) {
+      build.onResolve({ filter: /^(better-auth(\/.*)?|@better-auth\/memory-adapter)$/ }, async (args) => {
+        if (args.pluginData === "better-auth-line") return undefined;
+        const { specifier, resolveDir } =
+          args.path === "@better-auth/memory-adapter"
+            ? memoryAdapterSpecifier(line)
+            : { specifier: line.pkg + args.path.slice("better-auth".length), resolveDir: TESTS_DIR };
+        const r = await build.resolve(specifier, { kind: args.kind, resolveDir, pluginData: "better-auth-line" });
+        return r.errors.length > 0 ? { errors: r.errors } : { path: r.path };
+      });
+    },
+  };
+}
+
+/**
+ * Bundles `entry` with the pinned esbuild (wrangler's), aliasing `qk-adapter` to
+ * `adapterPath`; `betterAuth` names the Better Auth line (alias) to bundle as `better-auth`.
+ */
+export async function bundle({ entry, adapterPath, outfile, platform, betterAuth = "better-auth" }) {
   const esbuild = await import("esbuild");
-  await esbuild.build({
+  const line = betterAuthLine(betterAuth);
+  const result = await esbuild.build({
+    plugins: line.newest ? [] : [betterAuthLinePlugin(line)],
+    metafile: true,
     entryPoints: [entry],
     outfile,
     bundle: true,
@@ -214,7 +297,21 @@ export async function bundle({ entry, adapterPath, outfile, platform }) {
     nodePaths: [NODE_MODULES],
     logLevel: "silent",
   });
-  return outfile;
+  // Whatever Better Auth code went in is the requested line's, never another's.
+  const inputs = Object.keys(result.metafile.inputs);
+  const lineOf = (input) => /node_modules\/(better-auth(?:-[\d-]+)?)\//.exec(input)?.[1];
+  const lines = [...new Set(inputs.map(lineOf).filter(Boolean))];
+  if (lines.some((l) => l !== line.pkg)) {
+    throw new Error(`bundle of ${entry} for ${line.pkg} took Better Auth code from ${lines.join(", ")}`);
+  }
+  // An older line's own packages (@better-auth/core, ...) are nested under its alias;
+  // the top-level @better-auth/* are 1.7's.
+  const topScope = path.join(NODE_MODULES, "@better-auth") + path.sep;
+  const foreign = inputs.filter((i) => path.resolve(i).startsWith(topScope));
+  if (!line.newest && foreign.length > 0) {
+    throw new Error(`bundle of ${entry} for ${line.pkg} took 1.7's ${foreign[0]}`);
+  }
+  return { outfile, betterAuthLines: lines };
 }
 
 export const COMPATIBILITY_DATE = "2026-07-30";

@@ -33,6 +33,8 @@ async function call(env, body) {
         updateAge: adapter.KV_SESSION_UPDATE_AGE,
         members: Object.keys(adapter.kvSecondaryStorage(env)).sort(),
         betterAuthKvOptions: { ...options, secondaryStorage: Object.keys(options.secondaryStorage).sort() },
+        verificationOptions: adapter.KV_VERIFICATION_OPTIONS,
+        rateLimitStorage: adapter.KV_RATE_LIMIT_STORAGE,
       };
     }
     case "get":

@@ -1,6 +1,7 @@
-// Worker used by better-auth.test.mjs: Better Auth 1.7 bundled with esbuild (memory
-// adapter from @better-auth/memory-adapter) and the generated adapter (`qk-adapter`),
-// running inside workerd. GET /__test/state reports the instrumentation; every other
+// Worker used by better-auth.test.mjs: Better Auth bundled with esbuild (the line under
+// test as `better-auth`, its memory adapter as `@better-auth/memory-adapter`: see
+// `bundle` in support/env.mjs) and the generated adapter (`qk-adapter`), running
+// inside workerd. GET /__test/state reports the instrumentation; every other
 // request goes to Better Auth.
 
 import { memoryAdapter } from "@better-auth/memory-adapter";
