@@ -40,8 +40,10 @@ for input in example fixtures/valid-*/input; do
     set +a
     "$bin" build --root "$dest" --quiet
   )
-  # Only projects that use KV have outputs for the real tools to check.
+  # Only projects that use KV have outputs for the real tools to check (an env.d.ts
+  # of the project's own, with no wrangler file, is not one).
   [ -f "$dest/src/env.d.ts" ] || continue
+  compgen -G "$dest/wrangler.*" >/dev/null || continue
   projects+=("$dest")
 done
 echo "${#projects[@]} projects for the real tools"
