@@ -29,6 +29,9 @@ use super::{CommonArgs, EXIT_FAILURE, EXIT_OK, Mode, fs};
 /// Saves within this window are one change (editors write a file in several steps).
 const DEBOUNCE: Duration = Duration::from_millis(100);
 
+/// Printed (to stderr) after every build: the next change builds again.
+const WATCHING: &str = "watching for changes (Ctrl-C to stop)";
+
 enum Message {
     Changed(DebounceEventResult),
     Stop,
@@ -68,13 +71,22 @@ pub fn run(args: &CommonArgs) -> u8 {
         eprintln!("error: cannot watch files: {e}");
         return EXIT_FAILURE;
     }
-    eprintln!("watching for changes (Ctrl-C to stop)");
+    eprintln!("{WATCHING}");
 
     while let Ok(message) = rx.recv() {
         match message {
             Message::Stop => break,
             Message::Changed(Err(e)) => eprintln!("warning: file watching: {e}"),
             Message::Changed(Ok(_)) => {
+                if hashes(&files) == known {
+                    continue;
+                }
+                // The batch may be of other files while one is half written (its
+                // own events still inside the debounce window): wait until no
+                // event has come for a whole window, then look again.
+                if !settle(&rx) {
+                    break;
+                }
                 if hashes(&files) == known {
                     continue;
                 }
@@ -86,10 +98,22 @@ pub fn run(args: &CommonArgs) -> u8 {
                 }) {
                     eprintln!("warning: cannot watch a new directory: {e}");
                 }
+                eprintln!("{WATCHING}");
             }
         }
     }
     EXIT_OK
+}
+
+/// Waits until no file event has come for one debounce window; `false` on Ctrl-C.
+fn settle(rx: &mpsc::Receiver<Message>) -> bool {
+    loop {
+        match rx.recv_timeout(DEBOUNCE) {
+            Ok(Message::Changed(_)) => {}
+            Ok(Message::Stop) | Err(mpsc::RecvTimeoutError::Disconnected) => return false,
+            Err(mpsc::RecvTimeoutError::Timeout) => return true,
+        }
+    }
 }
 
 /// Runs the ordinary build; returns the hashes to compare later changes with.
