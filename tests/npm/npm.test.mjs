@@ -16,6 +16,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { tool } from "./python.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, "../..");
@@ -203,6 +204,56 @@ test("--omit=optional: the shim names the missing package, says why and how to f
   });
   assert.equal(missing.status, 2);
   assert.match(missing.stderr, /QUICKBACK_KV_BINARY is set to .*no-such-binary, which does not exist/);
+});
+
+test("pre-commit: the quickback-kv-check hook of .pre-commit-hooks.yaml passes fresh outputs, fails stale ones", () => {
+  const preCommit = tool("pre-commit");
+  // The hook pins the npm package of the same version as this repository.
+  const hooks = readFileSync(path.join(repo, ".pre-commit-hooks.yaml"), "utf8");
+  assert.match(hooks, new RegExp(`additional_dependencies: \\["quickback-kv@${version.replaceAll(".", "\\.")}"\\]`));
+  assert.equal(JSON.parse(readFileSync(path.join(repo, "package.json"), "utf8")).version, version);
+
+  const git = (cwd, ...args) => ok("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], { cwd });
+  // The hook repository: this repository's hook files, committed.
+  const hookRepo = path.join(work, "hook-repo");
+  mkdirSync(hookRepo);
+  for (const file of [".pre-commit-hooks.yaml", "package.json"]) cpSync(path.join(repo, file), path.join(hookRepo, file));
+  git(hookRepo, "init", "-q");
+  git(hookRepo, "add", ".");
+  git(hookRepo, "commit", "-qm", "hooks");
+  const rev = git(hookRepo, "rev-parse", "HEAD").stdout.trim();
+
+  // A project that uses it, on the machine's Node (language_version: system). The npm
+  // package is not published, so additional_dependencies name the local tarballs.
+  const project = path.join(work, "pre-commit-project");
+  cpSync(path.join(repo, "example"), project, { recursive: true });
+  writeFileSync(
+    path.join(project, ".pre-commit-config.yaml"),
+    `repos:\n  - repo: ${hookRepo}\n    rev: ${rev}\n    hooks:\n      - id: quickback-kv-check\n` +
+      `        language_version: system\n` +
+      `        additional_dependencies: ["${tarballs.main}", "${tarballs.platform}"]\n`,
+  );
+  git(project, "init", "-q");
+  git(project, "add", ".");
+  const hookEnv = { ...env, PRE_COMMIT_HOME: path.join(work, "pre-commit-home") };
+  const fresh = run(preCommit, ["run", "--all-files", "--color=never"], { cwd: project, env: hookEnv });
+  assert.equal(fresh.status, 0, fresh.stdout + fresh.stderr);
+  assert.match(fresh.stdout, /quickback-kv check\.+Passed/);
+
+  const config = path.join(project, CONFIG);
+  writeFileSync(config, readFileSync(config, "utf8").replaceAll("0f2ac74b498b48028cb68387c421e279", "1e4b7c0a9d2f4e8b8c6a5d3f2e1b0a9c"));
+  git(project, "add", ".");
+  const stale = run(preCommit, ["run", "--all-files", "--color=never"], { cwd: project, env: hookEnv });
+  assert.equal(stale.status, 1, stale.stdout + stale.stderr);
+  assert.match(stale.stdout, /quickback-kv check\.+Failed/);
+  assert.match(stale.stdout, /\+id = "1e4b7c0a9d2f4e8b8c6a5d3f2e1b0a9c"/);
+
+  // Only the files the hook cares about start it.
+  writeFileSync(path.join(project, "notes.md"), "notes\n");
+  git(project, "add", "notes.md");
+  const unrelated = run(preCommit, ["run", "--files", "notes.md", "--color=never"], { cwd: project, env: hookEnv });
+  assert.equal(unrelated.status, 0, unrelated.stdout + unrelated.stderr);
+  assert.match(unrelated.stdout, /quickback-kv check\.+\(no files to check\)Skipped/);
 });
 
 // ---- the language server and signals through the shim --------------------------------
