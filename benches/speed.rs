@@ -30,6 +30,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+mod startup;
+
 use quickback_kv::compile::{self, Contents, FileInput, Inputs, Options};
 use quickback_kv::span::FileId;
 use quickback_kv::syntax;
@@ -118,7 +120,7 @@ fn run() {
     let mut table = Table::default();
 
     eprintln!("speed: binary {BIN}");
-    bench_example(&example, &counts, &mut table);
+    let start_up = bench_example(&example, &counts, &mut table);
     // Both sizes are measured round by round, so load changes on the machine
     // hit both alike and the per-MiB comparison stays meaningful.
     let mut small = prepare_large(&example, "~1 MiB", MIB);
@@ -154,6 +156,8 @@ fn run() {
     println!("Medians; wall time. Whole-process rows run the release binary with `--quiet`.");
     println!();
     print!("{}", table.render());
+    println!();
+    print!("{}", start_up.render());
     println!();
     for r in &ratios {
         println!(
@@ -303,10 +307,93 @@ fn versus_wrangler(example: &Path, rounds: usize, table: &mut Table) -> Versus {
 // 1. The example project, whole process.
 // ---------------------------------------------------------------------------
 
-fn bench_example(example: &Path, counts: &Counts, table: &mut Table) {
+/// Start-up against the floor: whole-process `build` (outputs missing) of each binary and
+/// a hello world with the same profile and linking, measured in the same rounds.
+struct StartUp {
+    rows: Vec<StartUpRow>,
+}
+
+struct StartUpRow {
+    label: String,
+    binary: PathBuf,
+    linking: startup::Linking,
+    hello: PathBuf,
+    build: Vec<Duration>,
+    hello_runs: Vec<Duration>,
+}
+
+impl StartUp {
+    /// This binary, plus those of `SPEED_BINARIES=label=path,label=path` (other builds
+    /// of quickback-kv, e.g. other linking) side by side; hello worlds built in `dir`.
+    fn new(dir: &Path) -> StartUp {
+        let mut binaries = vec![("this binary".to_string(), PathBuf::from(BIN))];
+        if let Ok(list) = std::env::var("SPEED_BINARIES") {
+            for item in list.split(',').filter(|s| !s.is_empty()) {
+                let (label, path) = item
+                    .split_once('=')
+                    .expect("SPEED_BINARIES: label=path,label=path");
+                binaries.push((label.to_string(), PathBuf::from(path)));
+            }
+        }
+        let rows = binaries
+            .into_iter()
+            .map(|(label, binary)| {
+                let linking = startup::linking(&binary).expect("an x86_64 ELF binary");
+                let hello = startup::hello_world(dir, linking);
+                StartUpRow {
+                    label,
+                    binary,
+                    linking,
+                    hello,
+                    build: Vec::new(),
+                    hello_runs: Vec::new(),
+                }
+            })
+            .collect();
+        StartUp { rows }
+    }
+
+    fn render(&self) -> String {
+        let mut out = String::from(
+            "| Binary | Linking | `build`, outputs missing (ms) | hello world, same profile and linking (ms) | build ÷ hello | Runs |\n\
+             |---|---|---:|---:|---:|---:|\n",
+        );
+        for r in &self.rows {
+            let (b, h) = (ms(median(&r.build)), ms(median(&r.hello_runs)));
+            let _ = writeln!(
+                out,
+                "| {} | {} | {b:.2} | {h:.2} | {:.2}x | {} |",
+                r.label,
+                r.linking.name(),
+                b / h,
+                r.build.len()
+            );
+        }
+        let this = &self.rows[0];
+        let ratio = ms(median(&this.build)) / ms(median(&this.hello_runs));
+        let _ = writeln!(
+            out,
+            "\n- Goal: whole-process `build` within 1.3x of a hello-world process built with the same profile: {} ({ratio:.2}x).",
+            if ratio <= 1.3 { "met" } else { "NOT met" }
+        );
+        out
+    }
+}
+
+fn bench_example(example: &Path, counts: &Counts, table: &mut Table) -> StartUp {
     let mut fresh = Vec::new();
     let mut unchanged = Vec::new();
     let mut floor = Vec::new();
+    let hello_dir = tempfile::tempdir().expect("temp dir");
+    let mut start_up = StartUp::new(hello_dir.path());
+    for row in &start_up.rows {
+        eprintln!(
+            "speed: {} is {}: {}",
+            row.label,
+            row.linking.name(),
+            row.binary.display()
+        );
+    }
     // Warm the page cache and the binary.
     for _ in 0..3 {
         let dir = tempfile::tempdir().expect("temp dir");
@@ -331,6 +418,28 @@ fn bench_example(example: &Path, counts: &Counts, table: &mut Table) {
         assert_eq!(before, snapshot(dir.path()), "a second build changed files");
         if i < counts.process_floor {
             floor.push(time_process(Command::new(BIN).arg("--version"), 0));
+        }
+        for (k, row) in start_up.rows.iter_mut().enumerate() {
+            let build = if k == 0 {
+                *fresh.last().expect("a build was timed")
+            } else {
+                let dir = tempfile::tempdir().expect("temp dir");
+                copy_dir(example, dir.path());
+                for generated in [ENV_TYPES, ADAPTER] {
+                    let _ = std::fs::remove_file(dir.path().join(generated));
+                }
+                time_process(
+                    Command::new(&row.binary)
+                        .arg("build")
+                        .arg("--root")
+                        .arg(dir.path())
+                        .arg("--quiet"),
+                    0,
+                )
+            };
+            row.build.push(build);
+            row.hello_runs
+                .push(time_process(&mut Command::new(&row.hello), 0));
         }
     }
     let size = std::fs::metadata(example.join(CONFIG_PATH))
@@ -361,6 +470,15 @@ fn bench_example(example: &Path, counts: &Counts, table: &mut Table) {
         None,
         floor.len(),
     );
+    table.row(
+        "hello-world Rust process, same profile and linking",
+        "-",
+        median(&start_up.rows[0].hello_runs),
+        None,
+        None,
+        start_up.rows[0].hello_runs.len(),
+    );
+    start_up
 }
 
 // ---------------------------------------------------------------------------
