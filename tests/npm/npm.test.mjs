@@ -191,6 +191,23 @@ test("--omit=optional: the shim names the missing package, says why and how to f
   assert.ok(result.stderr.includes(`npm install -D ${PLATFORM_PACKAGE}@${version}`), result.stderr);
   assert.ok(!existsSync(path.join(project, "src/env.d.ts")), "nothing was written");
 
+  // A lockfile made on macOS brings that platform's package: the message says so. (npm
+  // installs a package for another OS only with --force; the binary is never run.)
+  const fake = path.join(work, "fake-binary");
+  writeFileSync(fake, "not a binary\n");
+  const other = path.join(work, "other-platform");
+  ok("node", [path.join(repo, "npm/assemble.mjs"), "--out", other, "--binary", `darwin-arm64=${fake}`]);
+  const darwin = path.join(
+    work,
+    JSON.parse(ok("npm", ["pack", "--json", "--pack-destination", work], { cwd: path.join(other, "darwin-arm64") }).stdout)[0]
+      .filename,
+  );
+  ok("npm", ["install", "--force", "--no-save", "--omit=optional", "--loglevel=error", darwin], { cwd: project });
+  const wrongOs = run("npx", ["quickback-kv", "build"], { cwd: project });
+  assert.equal(wrongOs.status, 2);
+  assert.match(wrongOs.stderr, /Installed instead: @quickback-kv\/darwin-arm64\. The lockfile was most likely made on another OS or CPU/);
+  assert.ok(wrongOs.stderr.includes(`npm install -D ${PLATFORM_PACKAGE}@${version}`));
+
   // QUICKBACK_KV_BINARY runs another binary instead.
   const override = run("npx", ["quickback-kv", "build", "--quiet"], {
     cwd: project,
