@@ -64,12 +64,20 @@ pub fn run(args: &CommonArgs) -> u8 {
 
     let files = watched_files(args);
     let mut dirs = BTreeSet::new();
-    let mut known = build(args, &files);
-    if let Err(e) = watch_new_dirs(&files, &mut dirs, |dir| {
-        debouncer.watcher().watch(dir, RecursiveMode::NonRecursive)
-    }) {
+    let mut watch_dirs = |dirs: &mut BTreeSet<PathBuf>| {
+        watch_new_dirs(&files, dirs, |dir| {
+            debouncer.watcher().watch(dir, RecursiveMode::NonRecursive)
+        })
+    };
+    // Watching starts before the first build, so no save is missed in between.
+    if let Err(e) = watch_dirs(&mut dirs) {
         eprintln!("error: cannot watch files: {e}");
         return EXIT_FAILURE;
+    }
+    let mut known = build(args, &files);
+    // A build may have created a directory (`src/lib`): watch it too.
+    if let Err(e) = watch_dirs(&mut dirs) {
+        eprintln!("warning: cannot watch a new directory: {e}");
     }
     eprintln!("{WATCHING}");
 
@@ -92,10 +100,7 @@ pub fn run(args: &CommonArgs) -> u8 {
                 }
                 eprintln!("change detected: building again");
                 known = build(args, &files);
-                // A build may have created a directory (`src/lib`): watch it too.
-                if let Err(e) = watch_new_dirs(&files, &mut dirs, |dir| {
-                    debouncer.watcher().watch(dir, RecursiveMode::NonRecursive)
-                }) {
+                if let Err(e) = watch_dirs(&mut dirs) {
                     eprintln!("warning: cannot watch a new directory: {e}");
                 }
                 eprintln!("{WATCHING}");
