@@ -16,6 +16,10 @@
 //!    `wrangler types` (the pinned wrangler from `tests/node_modules`, run by the
 //!    pinned Node 22; `npm ci --prefix tests` installs both), and their ratio.
 //!
+//! 5. in the rounds of part 1: a hello-world Rust process built with the same
+//!    profile and linking (`startup.rs`), and `build ÷ hello` (goal ≤ 1.3x);
+//!    `SPEED_BINARIES=label=path,...` adds other builds of quickback-kv to those rounds.
+//!
 //! Measurements of one size are interleaved round by round so noise hits all
 //! of them alike. Everything runs on a thread with a 256 MiB stack, as the
 //! library's `compile_on_large_stack` does.
