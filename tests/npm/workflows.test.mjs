@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -94,4 +94,28 @@ test("action.yml: its composite steps pass actionlint and shellcheck as a job of
   const flagged = actionlint(unquoted);
   assert.notEqual(flagged.status, 0);
   assert.match(flagged.stdout, /SC2086/);
+});
+
+test("release.yml builds exactly the platforms of npm/quickback-kv/platforms.json, with their targets", () => {
+  const read = [
+    "import json, sys, yaml",
+    "w = yaml.safe_load(open(sys.argv[1]))",
+    "print(json.dumps({'matrix': w['jobs']['build']['strategy']['matrix']['include'],",
+    "                  'assemble': [s['run'] for s in w['jobs']['publish']['steps'] if s.get('name') == 'Assemble'][0]}))",
+  ].join("\n");
+  const result = spawnSync(tool("python"), ["-c", read, path.join(repo, ".github/workflows/release.yml")], {
+    encoding: "utf8",
+  });
+  assert.equal(result.status, 0, result.stderr);
+  const { matrix, assemble } = JSON.parse(result.stdout);
+  const platforms = JSON.parse(readFileSync(path.join(repo, "npm/quickback-kv/platforms.json"), "utf8"));
+  assert.deepEqual(
+    Object.fromEntries(matrix.map((m) => [m.platform, m.target])),
+    Object.fromEntries(Object.entries(platforms).map(([key, p]) => [key, p.target])),
+  );
+  for (const m of matrix) {
+    assert.equal(`quickback-kv${m.exe}`, platforms[m.platform].binary, m.platform);
+  }
+  const assembled = /for platform in ([^;]+);/.exec(assemble)[1].trim().split(/\s+/);
+  assert.deepEqual(assembled.sort(), Object.keys(platforms).sort());
 });
