@@ -3,8 +3,10 @@
 #   0. the formatting check (`cargo fmt --check`);
 #   1. the Rust tests (unit tests, every fixture under fixtures/, the CLI tests);
 #   2. the pinned Node toolchain from tests/package-lock.json (`npm ci`, Node 22 included);
-#   3. the editor test: Neovim's LSP client against `quickback-kv lsp` (installs neovim);
-#   4. the real-tool tests (tsc, wrangler, Miniflare/workerd, Better Auth) on projects
+#   3. the npm packages (npm, pnpm), actionlint on the workflows and the action, the
+#      pre-commit hook (Python tools pinned in tests/requirements.txt);
+#   4. the editor test: Neovim's LSP client against `quickback-kv lsp` (installs neovim);
+#   5. the real-tool tests (tsc, wrangler, Miniflare/workerd, Better Auth) on projects
 #      built by the binary `cargo test` already compiled (debug: the real tools do not
 #      need its speed, and a release build would compile every dependency again)
 #      from the bundled example and every valid fixture.
@@ -47,6 +49,23 @@ for input in example fixtures/valid-*/input; do
   projects+=("$dest")
 done
 echo "${#projects[@]} projects for the real tools"
+
+# ---- npm packages, GitHub workflow and action, pre-commit hook ------------------------
+# tests/npm/: the packages assembled from the debug binary, packed, installed with npm and
+# pnpm; actionlint + shellcheck on .github/workflows and action.yml; pre-commit running
+# the hook. The Python tools come from tests/requirements.txt (wheels only) in a venv
+# kept in tests/.tmp/venv while the requirements are unchanged. A failure to create it
+# fails the run (the tests are never skipped).
+echo "== npm packages, workflows, pre-commit hook"
+venv="$PWD/tests/.tmp/venv"
+if ! cmp -s tests/requirements.txt "$venv/requirements.txt"; then
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check --only-binary :all: -r tests/requirements.txt
+  cp tests/requirements.txt "$venv/requirements.txt"
+fi
+QK_BIN="$bin" QK_VENV="$venv" tests/node_modules/.bin/node --test --test-concurrency=1 'tests/npm/*.test.mjs'
+# ---- end of the npm tests -------------------------------------------------------------
 
 # ---- editor test: a real LSP client (Neovim) against `quickback-kv lsp` ----------------
 # Debian's neovim runs headless with tests/editor/nvim.lua; tests/editor/neovim.test.mjs

@@ -16,6 +16,10 @@
 //!    `wrangler types` (the pinned wrangler from `tests/node_modules`, run by the
 //!    pinned Node 22; `npm ci --prefix tests` installs both), and their ratio.
 //!
+//! 5. in the rounds of part 1: a hello-world Rust process built with the same
+//!    profile and linking (`startup.rs`), and `build ÷ hello` (goal ≤ 1.3x);
+//!    `SPEED_BINARIES=label=path,...` adds other builds of quickback-kv to those rounds.
+//!
 //! Measurements of one size are interleaved round by round so noise hits all
 //! of them alike. Everything runs on a thread with a 256 MiB stack, as the
 //! library's `compile_on_large_stack` does.
@@ -29,6 +33,8 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
+
+mod startup;
 
 use quickback_kv::compile::{self, Contents, FileInput, Inputs, Options};
 use quickback_kv::span::FileId;
@@ -119,6 +125,11 @@ fn run() {
 
     eprintln!("speed: binary {BIN}");
     bench_example(&example, &counts, &mut table);
+    let start_up = bench_start_up(&example, counts.example * 2);
+    if std::env::var_os("SPEED_ONLY_STARTUP").is_some() {
+        println!("\n{}", start_up.render());
+        return;
+    }
     // Both sizes are measured round by round, so load changes on the machine
     // hit both alike and the per-MiB comparison stays meaningful.
     let mut small = prepare_large(&example, "~1 MiB", MIB);
@@ -154,6 +165,8 @@ fn run() {
     println!("Medians; wall time. Whole-process rows run the release binary with `--quiet`.");
     println!();
     print!("{}", table.render());
+    println!();
+    print!("{}", start_up.render());
     println!();
     for r in &ratios {
         println!(
@@ -302,6 +315,126 @@ fn versus_wrangler(example: &Path, rounds: usize, table: &mut Table) -> Versus {
 // ---------------------------------------------------------------------------
 // 1. The example project, whole process.
 // ---------------------------------------------------------------------------
+
+/// Start-up against the floor: whole-process `build` (outputs missing) of each binary and
+/// a hello world with the same profile and linking, measured in the same rounds.
+struct StartUp {
+    rows: Vec<StartUpRow>,
+}
+
+struct StartUpRow {
+    label: String,
+    binary: PathBuf,
+    linking: startup::Linking,
+    hello: PathBuf,
+    build: Vec<Duration>,
+    hello_runs: Vec<Duration>,
+}
+
+impl StartUp {
+    /// This binary, plus those of `SPEED_BINARIES=label=path,label=path` (other builds
+    /// of quickback-kv, e.g. other linking) side by side; hello worlds built in `dir`.
+    fn new(dir: &Path) -> StartUp {
+        let mut binaries = vec![("this binary".to_string(), PathBuf::from(BIN))];
+        if let Ok(list) = std::env::var("SPEED_BINARIES") {
+            for item in list.split(',').filter(|s| !s.is_empty()) {
+                let (label, path) = item
+                    .split_once('=')
+                    .expect("SPEED_BINARIES: label=path,label=path");
+                binaries.push((label.to_string(), PathBuf::from(path)));
+            }
+        }
+        let rows = binaries
+            .into_iter()
+            .map(|(label, binary)| {
+                let linking = startup::linking(&binary).expect("an x86_64 ELF binary");
+                let hello = startup::hello_world(dir, linking);
+                StartUpRow {
+                    label,
+                    binary,
+                    linking,
+                    hello,
+                    build: Vec::new(),
+                    hello_runs: Vec::new(),
+                }
+            })
+            .collect();
+        StartUp { rows }
+    }
+
+    fn render(&self) -> String {
+        let mut out = String::from(
+            "| Binary | Linking | `build`, outputs missing: median (min) ms | hello world, same profile and linking: median (min) ms | build ÷ hello: medians (mins) | Runs |\n\
+             |---|---|---:|---:|---:|---:|\n",
+        );
+        let min = |d: &[Duration]| ms(d.iter().copied().min().unwrap_or_default());
+        for r in &self.rows {
+            let (b, h) = (ms(median(&r.build)), ms(median(&r.hello_runs)));
+            let (bm, hm) = (min(&r.build), min(&r.hello_runs));
+            let _ = writeln!(
+                out,
+                "| {} | {} | {b:.2} ({bm:.2}) | {h:.2} ({hm:.2}) | {:.2}x ({:.2}x) | {} |",
+                r.label,
+                r.linking.name(),
+                b / h,
+                bm / hm,
+                r.build.len()
+            );
+        }
+        let this = &self.rows[0];
+        let ratio = ms(median(&this.build)) / ms(median(&this.hello_runs));
+        let _ = writeln!(
+            out,
+            "\n- Goal: whole-process `build` within 1.3x of a hello-world process built with the same profile: {} ({ratio:.2}x, medians).",
+            if ratio <= 1.3 { "met" } else { "NOT met" }
+        );
+        out
+    }
+}
+
+fn bench_start_up(example: &Path, rounds: usize) -> StartUp {
+    let hello_dir = tempfile::tempdir().expect("temp dir");
+    let mut start_up = StartUp::new(hello_dir.path());
+    let projects: Vec<tempfile::TempDir> = start_up
+        .rows
+        .iter()
+        .map(|row| {
+            eprintln!(
+                "speed: {} is {}: {}",
+                row.label,
+                row.linking.name(),
+                row.binary.display()
+            );
+            let dir = tempfile::tempdir().expect("temp dir");
+            copy_dir(example, dir.path());
+            dir
+        })
+        .collect();
+    let n = start_up.rows.len();
+    for round in 0..rounds + 3 {
+        for k in (0..n).map(|k| (k + round) % n) {
+            let (row, dir) = (&mut start_up.rows[k], projects[k].path());
+            for generated in [ENV_TYPES, ADAPTER] {
+                let _ = std::fs::remove_file(dir.join(generated));
+            }
+            let build = time_process(
+                Command::new(&row.binary)
+                    .arg("build")
+                    .arg("--root")
+                    .arg(dir)
+                    .arg("--quiet"),
+                0,
+            );
+            let hello = time_process(&mut Command::new(&row.hello), 0);
+            // The first rounds warm the page cache.
+            if round >= 3 {
+                row.build.push(build);
+                row.hello_runs.push(hello);
+            }
+        }
+    }
+    start_up
+}
 
 fn bench_example(example: &Path, counts: &Counts, table: &mut Table) {
     let mut fresh = Vec::new();

@@ -3,6 +3,7 @@
 
 pub mod fs;
 mod report;
+mod watch;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -27,7 +28,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Compile and write the outputs; print what changed and where each id came from
-    Build(CommonArgs),
+    Build(BuildArgs),
     /// Compile and write nothing; exit 1 if an output is stale (with a diff) or the config has errors
     Check(CommonArgs),
     /// Explain a diagnostic code, or list them all
@@ -41,6 +42,15 @@ pub enum Command {
         #[arg(long)]
         stdio: bool,
     },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BuildArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Keep running: build again whenever the config, the wrangler file or an output changes (Ctrl-C stops, exit 0)
+    #[arg(long)]
+    pub watch: bool,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -102,7 +112,8 @@ pub fn main() -> ExitCode {
         }
     };
     ExitCode::from(match cli.command {
-        Command::Build(args) => run(&args, Mode::Build),
+        Command::Build(args) if args.watch => watch::run(&args.common),
+        Command::Build(args) => run(&args.common, Mode::Build),
         Command::Check(args) => run(&args, Mode::Check),
         Command::Explain { code } => explain(code.as_deref()),
         Command::Lsp { .. } => crate::lsp::run(),
