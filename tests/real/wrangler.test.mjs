@@ -102,7 +102,8 @@ function parseJsonc(text) {
 
 /** KV binding names (every scope) and environment names of a wrangler config. */
 function readWranglerConfig(file) {
-  const text = readFileSync(file, "utf8");
+  // A byte order mark is kept by quickback-kv as the user wrote it; wrangler reads past it.
+  const text = readFileSync(file, "utf8").replace(/^\uFEFF/, "");
   if (file.endsWith(".toml")) return { bindings: kvBindingNames(text), environments: environments(text) };
   const config = parseJsonc(text);
   const scopes = [config, ...Object.values(config.env ?? {})];
