@@ -98,19 +98,27 @@ pub fn compile(inputs: &Inputs, options: &Options) -> Compilation {
     c
 }
 
-/// The stack of threads that parse or free syntax trees: enough for the deepest
-/// tree `syntax::depth` lets through (about 20,000 levels) with a wide margin.
-pub const STACK_BYTES: usize = 256 * 1024 * 1024;
-
-/// [`compile`] on a thread with a stack large enough for the deepest input
-/// `syntax::depth` lets through, so no input can overflow the stack.
+/// [`compile`] with a stack large enough for the input: on the calling thread
+/// when the pre-scan finds the config shallow (it then needs at most
+/// `syntax::SMALL_STACK_BYTES`), else on a new thread with `syntax::STACK_BYTES`.
+/// A panic is returned as an error either way.
 pub fn compile_on_large_stack(
     inputs: Inputs,
     options: Options,
 ) -> std::thread::Result<Compilation> {
+    let deep = match &inputs.config.contents {
+        Contents::Bytes(bytes) => std::str::from_utf8(bytes)
+            .is_ok_and(|text| syntax::needs_large_stack(&inputs.config.path, text)),
+        Contents::Missing | Contents::Unreadable(_) => false,
+    };
+    if !deep {
+        return std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            compile(&inputs, &options)
+        }));
+    }
     std::thread::Builder::new()
         .name("quickback-kv-compile".into())
-        .stack_size(STACK_BYTES)
+        .stack_size(syntax::STACK_BYTES)
         .spawn(move || compile(&inputs, &options))
         .map_err(|e| Box::new(e.to_string()) as Box<dyn std::any::Any + Send>)?
         .join()

@@ -12,6 +12,34 @@ use swc_ecma_parser::{Syntax, TsSyntax, parse_file_as_module};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::span::{FileId, Span};
 
+/// The stack of threads that parse or free syntax trees whose pre-scan nesting
+/// is above [`SMALL_NESTING`]: enough for the deepest tree `depth` lets through
+/// (about `MAX_CHAIN + MAX_DEPTH` levels) with a wide margin. Only the pages a
+/// parse touches are ever committed.
+pub const STACK_BYTES: usize = 256 * 1024 * 1024;
+
+/// The stack any text whose pre-scan nesting is at most [`SMALL_NESTING`] needs,
+/// at most, to be parsed, lowered, evaluated and freed (debug builds included):
+/// half of the 8 MiB a main thread gets by default. `tests/robustness.rs`
+/// runs the deepest such input of every nesting construct on a thread this size.
+pub const SMALL_STACK_BYTES: usize = 4 * 1024 * 1024;
+
+/// The pre-scan nesting up to which [`SMALL_STACK_BYTES`] suffice. Real configs
+/// stay far below (brackets under 20, a few operators between commas).
+pub const SMALL_NESTING: usize = 100;
+
+/// Whether compiling `text` (the config at `path`) needs a thread with
+/// [`STACK_BYTES`] of stack: true when the pre-scan finds nesting above
+/// [`SMALL_NESTING`]. A text the pre-scan refuses is refused before any
+/// recursion, so it needs none.
+pub fn needs_large_stack(path: &str, text: &str) -> bool {
+    depth::scan(text, is_tsx(path)).is_ok_and(|d| d.nesting > SMALL_NESTING)
+}
+
+fn is_tsx(path: &str) -> bool {
+    path.ends_with(".tsx")
+}
+
 /// Inputs at least this large have their swc tree freed off the critical path.
 const BACKGROUND_DROP_BYTES: usize = 256 * 1024;
 
@@ -27,7 +55,7 @@ fn drop_in_background(module: swc_ecma_ast::Module, len: usize) {
     let theirs = slot.clone();
     let spawned = std::thread::Builder::new()
         .name("quickback-kv-drop".into())
-        .stack_size(crate::compile::STACK_BYTES)
+        .stack_size(STACK_BYTES)
         .spawn(move || drop(theirs.lock().map(|mut m| m.take())));
     if spawned.is_err() {
         // No thread: free it here, as for small inputs.
@@ -38,7 +66,7 @@ fn drop_in_background(module: swc_ecma_ast::Module, len: usize) {
 /// Parses a config. Syntax errors, including those swc recovered from, are
 /// diagnostics; the module is returned only when there are none.
 pub fn parse(file: FileId, path: &str, text: &str) -> Result<ast::Module, Vec<Diagnostic>> {
-    if let Some(too_deep) = depth::too_deep(text) {
+    if let Err(too_deep) = depth::scan(text, is_tsx(path)) {
         let (offset, message) = match too_deep {
             depth::TooDeep::Brackets(at) => (
                 at,
@@ -49,6 +77,13 @@ pub fn parse(file: FileId, path: &str, text: &str) -> Result<ast::Module, Vec<Di
                 format!(
                     "an expression chains more than {} operators",
                     depth::MAX_CHAIN
+                ),
+            ),
+            depth::TooDeep::Angles(at) => (
+                at,
+                format!(
+                    "more than {} `<` are open at once (possible type arguments)",
+                    depth::MAX_ANGLES
                 ),
             ),
         };
@@ -76,7 +111,7 @@ pub fn parse(file: FileId, path: &str, text: &str) -> Result<ast::Module, Vec<Di
         BytePos(1),
     );
     let syntax = Syntax::Typescript(TsSyntax {
-        tsx: path.ends_with(".tsx"),
+        tsx: is_tsx(path),
         ..Default::default()
     });
     let mut recovered = Vec::new();

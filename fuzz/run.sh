@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Fuzzes the whole compile and the language server's message handling with
+# cargo-fuzz (libFuzzer; needs a nightly toolchain and `cargo install cargo-fuzz`).
+#   fuzz/run.sh [SECONDS_PER_TARGET] [TARGET...]     default: 600 s each, both targets
+# Seeds come from fixtures/ (fuzz/seeds.rs); the growing corpus is fuzz/corpus/<target>
+# (not committed); findings land in fuzz/artifacts/<target>. A finding that is fixed
+# goes into fuzz/regressions/<target>/, which `cargo test --test fuzz_smoke` replays.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-600}
+shift || true
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(compile lsp)
+cargo run --quiet --release --manifest-path fuzz/Cargo.toml --bin seeds -- fuzz/corpus
+for target in "${targets[@]}"; do
+  cargo +nightly fuzz run "$target" "fuzz/corpus/$target" "fuzz/regressions/$target" -- \
+    -max_total_time="$seconds" -timeout=10 -max_len=65536 -rss_limit_mb=4096 \
+    -dict=fuzz/dict.txt -print_final_stats=1
+done

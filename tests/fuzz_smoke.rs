@@ -1,0 +1,236 @@
+//! A short, deterministic run of the fuzzing oracle (`fuzz/oracle.rs`) on
+//! stable Rust, so CI catches what the fuzzer would: a fixed seed, a fixed
+//! number of mutations of the fixtures' configs and wrangler files, each
+//! compiled in-process; every 16th also through the binary (exit code, no write
+//! on error, a second build changes nothing). Then every saved finding in
+//! `fuzz/regressions/` is replayed. `fuzz/run.sh` runs the real fuzzer.
+
+#[path = "../fuzz/oracle.rs"]
+mod oracle;
+
+use std::path::{Path, PathBuf};
+
+use oracle::{Case, Format};
+
+const SEED: u64 = 0x5eed_0f_ab1e;
+const CASES: usize = 1000;
+const CLI_EVERY: usize = 16;
+
+/// xorshift64*: deterministic and dependency-free.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        if n == 0 {
+            0
+        } else {
+            (self.next() % n as u64) as usize
+        }
+    }
+}
+
+/// Pieces the mutator inserts: the tokens behind the issues fuzzing found.
+const PIECES: &[&str] = &[
+    "(",
+    ")",
+    "[",
+    "]",
+    "{",
+    "}",
+    "<",
+    ">",
+    "\"",
+    "'",
+    "`",
+    "${",
+    "/",
+    "//",
+    "/*",
+    "\n",
+    "\r\n",
+    ",",
+    ";",
+    ":",
+    "=",
+    "#",
+    "@",
+    "\\",
+    "\u{1b}[31m",
+    "\u{feff}",
+    "\u{0}",
+    "A<y, ",
+    "while(a)",
+    "else ",
+    "/\"/",
+    "kv_namespaces",
+    "[[kv_namespaces]]",
+    "[env.staging]",
+    "binding = \"KV\"",
+    "\"kv_namespaces\": [",
+    "namespaceId",
+    "0f2ac74b498b48028cb68387c421e279",
+    "compatibilityDate",
+    "# Managed by quickback-kv",
+    "// Managed by quickback-kv",
+    "process.env.X",
+    "é",
+    "\u{2028}",
+];
+
+fn mutate(rng: &mut Rng, bytes: &mut Vec<u8>, donors: &[Vec<u8>]) {
+    for _ in 0..1 + rng.below(4) {
+        let at = rng.below(bytes.len() + 1);
+        match rng.below(6) {
+            0 if !bytes.is_empty() => {
+                let i = rng.below(bytes.len());
+                bytes[i] ^= 1 << rng.below(8);
+            }
+            1 => {
+                let piece = PIECES[rng.below(PIECES.len())].as_bytes();
+                bytes.splice(at..at, piece.iter().copied());
+            }
+            2 if !bytes.is_empty() => {
+                let end = (at + 1 + rng.below(32)).min(bytes.len());
+                bytes.drain(at.min(end)..end);
+            }
+            3 if !bytes.is_empty() => {
+                // Repeat a short slice: the way deep nesting is made.
+                let start = rng.below(bytes.len());
+                let end = (start + 1 + rng.below(8)).min(bytes.len());
+                let slice = bytes[start..end].to_vec();
+                let times = 1 + rng.below(300);
+                let repeated: Vec<u8> = slice
+                    .iter()
+                    .copied()
+                    .cycle()
+                    .take(slice.len() * times)
+                    .collect();
+                bytes.splice(start..start, repeated);
+            }
+            4 if !donors.is_empty() => {
+                let donor = &donors[rng.below(donors.len())];
+                let start = rng.below(donor.len() + 1);
+                let end = (start + rng.below(64)).min(donor.len());
+                bytes.splice(at..at, donor[start..end].iter().copied());
+            }
+            _ => {
+                let piece = PIECES[rng.below(PIECES.len())].as_bytes();
+                bytes.extend_from_slice(piece);
+            }
+        }
+    }
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn seeds() -> Vec<Case> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root().join("fixtures"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path().join("input"))
+        .collect();
+    dirs.sort();
+    dirs.iter().filter_map(|d| seed(d)).collect()
+}
+
+fn seed(input: &Path) -> Option<Case> {
+    let config = ["quickback/quickback.config.ts", "quickback.config.ts"]
+        .iter()
+        .find_map(|p| std::fs::read(input.join(p)).ok())?;
+    let (format, wrangler) = [
+        (Format::Json, "wrangler.json"),
+        (Format::Jsonc, "wrangler.jsonc"),
+        (Format::Toml, "wrangler.toml"),
+    ]
+    .iter()
+    .find_map(|(f, name)| Some((*f, std::fs::read(input.join(name)).ok()?)))
+    .unwrap_or((Format::None, Vec::new()));
+    Some(Case {
+        format,
+        config,
+        wrangler,
+    })
+}
+
+#[test]
+fn mutated_fixtures_pass_the_oracle() {
+    let seeds = seeds();
+    assert!(seeds.len() >= 60, "expected the fixtures as seeds");
+    let donors: Vec<Vec<u8>> = seeds
+        .iter()
+        .flat_map(|c| [c.config.clone(), c.wrangler.clone()])
+        .collect();
+    let bin = Path::new(env!("CARGO_BIN_EXE_quickback-kv"));
+    let work = tempfile::tempdir().unwrap();
+    let mut rng = Rng(SEED);
+    let mut failures = Vec::new();
+    for n in 0..CASES {
+        let mut case = seeds[rng.below(seeds.len())].clone();
+        if rng.below(2) == 0 {
+            mutate(&mut rng, &mut case.config, &donors);
+        } else {
+            mutate(&mut rng, &mut case.wrangler, &donors);
+        }
+        let mut result = oracle::check_compile(&case);
+        if result.is_ok() && n % CLI_EVERY == 0 {
+            result = oracle::check_cli(&case, bin, &work.path().join("project"));
+        }
+        if let Err(problem) = result {
+            let saved = work.path().join(format!("case-{n}"));
+            std::fs::write(&saved, case.to_bytes()).unwrap();
+            failures.push(format!(
+                "case {n}: {problem} (bytes kept in {})",
+                saved.display()
+            ));
+        }
+    }
+    if !failures.is_empty() {
+        // Keep the cases for a look after the test.
+        let _ = work.keep();
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn saved_findings_still_pass() {
+    let bin = Path::new(env!("CARGO_BIN_EXE_quickback-kv"));
+    let work = tempfile::tempdir().unwrap();
+    let mut failures = Vec::new();
+    for target in ["compile", "lsp"] {
+        let dir = root().join("fuzz/regressions").join(target);
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+            {
+                continue;
+            }
+            let data = std::fs::read(&path).unwrap();
+            let result = match target {
+                "compile" => {
+                    let case = Case::from_bytes(&data);
+                    oracle::check_compile(&case)
+                        .and_then(|()| oracle::check_cli(&case, bin, &work.path().join("p")))
+                }
+                _ => oracle::check_lsp(&data),
+            };
+            if let Err(problem) = result {
+                failures.push(format!("{}: {problem}", path.display()));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
