@@ -91,6 +91,7 @@ impl Compilation {
 pub fn compile(inputs: &Inputs, options: &Options) -> Compilation {
     let mut c = Compilation::default();
     let outputs = run(inputs, options, &mut c);
+    refuse_oversized(&outputs, &mut c);
     diagnostics::sort(&mut c.diagnostics);
     if !c.has_errors() {
         c.outputs = outputs;
@@ -122,6 +123,28 @@ pub fn compile_on_large_stack(
         .spawn(move || compile(&inputs, &options))
         .map_err(|e| Box::new(e.to_string()) as Box<dyn std::any::Any + Send>)?
         .join()
+}
+
+/// `output::too-large` for an output the next run could not read back.
+fn refuse_oversized(outputs: &[Output], c: &mut Compilation) {
+    for output in outputs {
+        let Action::Write(text) = &output.action else {
+            continue;
+        };
+        if text.len() <= MAX_CONFIG_BYTES {
+            continue;
+        }
+        let file = c.files.add(output.path.clone(), "");
+        c.diagnostics.push(
+            Diagnostic::new(
+                Code::OutputTooLarge,
+                format!("{} would be larger than 10 MiB", output.path),
+                Span::file_start(file),
+                format!("{} bytes, more than quickback-kv reads back", text.len()),
+            )
+            .with_help("make the file smaller; nothing was written"),
+        );
+    }
 }
 
 fn run(inputs: &Inputs, options: &Options, c: &mut Compilation) -> Vec<Output> {

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use oracle::{Case, Format};
 
-const SEED: u64 = 0x5eed_0f_ab1e;
+const SEED: u64 = 0x5eed_f00d_ab1e;
 const CASES: usize = 1000;
 const CLI_EVERY: usize = 16;
 

@@ -372,10 +372,10 @@ impl Scanner<'_> {
                     if after_brace && STATEMENT_WORDS.contains(&word) {
                         self.end_statement();
                     }
-                    if word == b"else" {
-                        if let Some(before) = resume {
-                            self.chain = self.chain.max(before);
-                        }
+                    if word == b"else"
+                        && let Some(before) = resume
+                    {
+                        self.chain = self.chain.max(before);
                     }
                     if CHAIN_KEYWORDS.contains(&word) {
                         self.chain += 1;
@@ -521,9 +521,7 @@ fn code_like_tokens(text: &[u8]) -> usize {
     let mut in_word = false;
     for &b in text {
         let word = is_word_byte(b);
-        if word && !in_word {
-            count += 1;
-        } else if !word && !b.is_ascii_whitespace() {
+        if (word && !in_word) || (!word && !b.is_ascii_whitespace()) {
             count += 1;
         }
         in_word = word;
