@@ -474,3 +474,72 @@ fn a_compatibility_date_that_is_not_a_date_is_refused() {
         assert!(!dir.path().join("wrangler.toml").exists());
     }
 }
+
+// ---- the language server -------------------------------------------------------
+
+#[test]
+fn the_language_server_answers_after_a_pathological_text() {
+    use quickback_kv::lsp::server::Server;
+    use quickback_kv::lsp::transport;
+    let levels = 8_000;
+    let text = format!(
+        "export default [{}#{}x{}];\n{}",
+        "A<y, ".repeat(levels),
+        "A<y, ".repeat(levels),
+        ", y>".repeat(2 * levels),
+        "(".repeat(300_000)
+    );
+    let uri = "file:///tmp/quickback-kv-robustness/quickback.config.ts";
+    let messages = [
+        serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}}),
+        serde_json::json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {"uri": uri, "languageId": "typescript", "version": 1, "text": text}}}),
+        serde_json::json!({"jsonrpc": "2.0", "id": 2, "method": "textDocument/hover", "params": {"textDocument": {"uri": uri}, "position": {"line": 0, "character": 3}}}),
+    ];
+    let framed: String = messages
+        .iter()
+        .map(|m| {
+            let body = m.to_string();
+            format!("Content-Length: {}\r\n\r\n{body}", body.len())
+        })
+        .collect();
+    let mut input = std::io::Cursor::new(framed.into_bytes());
+    let incoming: Vec<_> =
+        std::iter::from_fn(|| transport::read(&mut input).ok().flatten()).collect();
+    // On a thread with the stack `lsp::run` gives the server; the guard only turns
+    // a hang into a failure.
+    let (done, finished) = std::sync::mpsc::channel();
+    let out = Shared::default();
+    let theirs = out.clone();
+    std::thread::Builder::new()
+        .stack_size(quickback_kv::syntax::STACK_BYTES)
+        .spawn(move || {
+            let mut server = Server::new(theirs, Default::default());
+            for message in incoming {
+                server.batch(vec![message]).unwrap();
+            }
+            let _ = done.send(());
+        })
+        .unwrap();
+    finished
+        .recv_timeout(GUARD)
+        .expect("the server did not answer within the guard");
+    let out = out.0.lock().unwrap().clone();
+    let out = String::from_utf8(out).unwrap();
+    assert!(out.contains("syntax::too-deeply-nested"), "{out}");
+    assert!(out.contains("\"id\":2"), "the hover is answered: {out}");
+}
+
+/// An output the test reads after the server thread wrote it.
+#[derive(Clone, Default)]
+struct Shared(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Shared {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
