@@ -2,7 +2,7 @@
 # Fuzzes the whole compile and the language server's message handling with
 # cargo-fuzz (libFuzzer; needs a nightly toolchain and `cargo install cargo-fuzz`).
 #   fuzz/run.sh [SECONDS_PER_TARGET] [TARGET...]     default: 600 s each, both targets
-# Seeds come from fixtures/ (fuzz/seeds.rs); the growing corpus is fuzz/corpus/<target>
+# Seeds come from fixtures/ (written by an ignored test in tests/fuzz_smoke.rs); the growing corpus is fuzz/corpus/<target>
 # (not committed); findings land in fuzz/artifacts/<target>. A finding that is fixed
 # goes into fuzz/regressions/<target>/, which `cargo test --test fuzz_smoke` replays.
 set -euo pipefail
@@ -11,7 +11,7 @@ seconds=${1:-600}
 shift || true
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(compile lsp)
-cargo run --quiet --release --manifest-path fuzz/Cargo.toml --bin seeds -- fuzz/corpus
+QK_FUZZ_SEEDS="$PWD/fuzz/corpus" cargo test --quiet --test fuzz_smoke write_fuzz_seeds -- --ignored
 for target in "${targets[@]}"; do
   cargo +nightly fuzz run "$target" "fuzz/corpus/$target" "fuzz/regressions/$target" -- \
     -max_total_time="$seconds" -timeout=10 -max_len=65536 -rss_limit_mb=4096 \

@@ -234,3 +234,55 @@ fn saved_findings_still_pass() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// Writes the fuzzers' seed corpora from the fixtures into `$QK_FUZZ_SEEDS`
+/// (`fuzz/run.sh` does): `compile/<case>` as `fuzz/oracle.rs` reads a case, and
+/// `lsp/<case>`, a framed session that opens the config, hovers, edits, asks
+/// for fixes and shuts down.
+#[test]
+#[ignore = "run by fuzz/run.sh"]
+fn write_fuzz_seeds() {
+    let out = PathBuf::from(std::env::var_os("QK_FUZZ_SEEDS").expect("QK_FUZZ_SEEDS"));
+    std::fs::create_dir_all(out.join("compile")).unwrap();
+    std::fs::create_dir_all(out.join("lsp")).unwrap();
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root().join("fixtures"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    dirs.sort();
+    for dir in dirs {
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let Some(case) = seed(&dir.join("input")) else {
+            continue;
+        };
+        std::fs::write(out.join("compile").join(&name), case.to_bytes()).unwrap();
+        let config = String::from_utf8_lossy(&case.config);
+        std::fs::write(out.join("lsp").join(&name), session(&config)).unwrap();
+    }
+}
+
+fn frame(body: serde_json::Value) -> String {
+    let text = body.to_string();
+    format!("Content-Length: {}\r\n\r\n{text}", text.len())
+}
+
+fn session(config: &str) -> Vec<u8> {
+    use serde_json::json;
+    let uri = "file:///tmp/quickback-kv-fuzz/quickback.config.ts";
+    let messages = [
+        json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}}),
+        json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}),
+        json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {"uri": uri, "languageId": "typescript", "version": 1, "text": config}}}),
+        json!({"jsonrpc": "2.0", "id": 2, "method": "textDocument/hover", "params": {"textDocument": {"uri": uri}, "position": {"line": 3, "character": 10}}}),
+        json!({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"range": {"start": {"line": 2, "character": 0}, "end": {"line": 2, "character": 4}}, "text": "(("}]}}),
+        json!({"jsonrpc": "2.0", "id": 3, "method": "textDocument/codeAction", "params": {"textDocument": {"uri": uri}, "range": {"start": {"line": 0, "character": 0}, "end": {"line": 9, "character": 0}}, "context": {"diagnostics": []}}}),
+        json!({"jsonrpc": "2.0", "id": 4, "method": "shutdown"}),
+        json!({"jsonrpc": "2.0", "method": "exit"}),
+    ];
+    messages
+        .into_iter()
+        .map(frame)
+        .collect::<String>()
+        .into_bytes()
+}
