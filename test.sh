@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh machine:
-#   1. the Rust tests (unit tests, every fixture under fixtures/, the CLI tests);
+#   1. the Rust tests (unit tests, every fixture under fixtures/, the CLI tests, and
+#      tests/fuzz_smoke.rs: the fuzzing oracle on 1,000 fixed-seed mutations);
 #   2. the pinned Node toolchain from tests/package-lock.json (`npm ci`, Node 22 included);
 #   3. the editor test: Neovim's LSP client against `quickback-kv lsp` (installs neovim);
 #   4. the real-tool tests (tsc, wrangler, Miniflare/workerd, Better Auth) on projects
