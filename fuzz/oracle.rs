@@ -9,8 +9,10 @@
 //!
 //! What is checked beyond "no panic, no abort, no hang":
 //! - a compile with an error has no outputs (nothing would be written);
-//! - every line of the wrangler file the compiler does not own is still in its
-//!   output, in order ([`kept_lines`] says which lines those are);
+//! - what the compiler does not own in the wrangler file is still in its output,
+//!   in order: every line of a `wrangler.toml` outside `kv_namespaces` tables and
+//!   arrays ([`kept_lines`]), every token of a JSON(C) file outside
+//!   `kv_namespaces` arrays ([`kept_json_tokens`]);
 //! - building again on the outputs changes nothing and reports no error;
 //! - through the binary: the exit code is 0, 1 or 2; after a failed run every
 //!   file is as it was; after a successful one a second `build` changes no byte
@@ -196,15 +198,11 @@ pub fn check_compile(case: &Case) -> Result<(), String> {
     Ok(())
 }
 
-/// The lines of a wrangler file the compiler does not own, trimmed: all but
+/// The lines of a `wrangler.toml` the compiler does not own, trimmed: all but
 /// blank lines, the `kv_namespaces` tables and arrays (every line from one
 /// naming `kv_namespaces` until its brackets balance, and `[[…kv_namespaces]]`
-/// tables up to the next table header), and the ownership marker. In JSON a
-/// trailing comma is ignored (adding a member after the last one adds it), and
-/// so are lines that open and close an object or array (the compiler may open
-/// a one-line object onto lines to insert into it).
-pub fn kept_lines(format: Format, text: &str) -> Vec<String> {
-    let json = matches!(format, Format::Json | Format::Jsonc);
+/// tables up to the next table header), and the ownership marker.
+pub fn kept_lines(text: &str) -> Vec<String> {
     let mut kept = Vec::new();
     let mut kv_table = false;
     let mut open_array = 0i64;
@@ -214,7 +212,7 @@ pub fn kept_lines(format: Format, text: &str) -> Vec<String> {
             open_array += brackets(t);
             continue;
         }
-        if !json && t.starts_with('[') {
+        if t.starts_with('[') {
             kv_table = t.starts_with("[[") && t.contains("kv_namespaces");
         }
         if kv_table {
@@ -227,14 +225,7 @@ pub fn kept_lines(format: Format, text: &str) -> Vec<String> {
         if t.is_empty() || t.contains("Managed by quickback-kv") {
             continue;
         }
-        if json {
-            if (t.contains('{') && t.contains('}')) || (t.contains('[') && t.contains(']')) {
-                continue;
-            }
-            kept.push(t.trim_end_matches(',').trim_end().to_string());
-        } else {
-            kept.push(t.to_string());
-        }
+        kept.push(t.to_string());
     }
     kept
 }
@@ -250,20 +241,101 @@ fn brackets(line: &str) -> i64 {
         .sum()
 }
 
-fn check_kept(format: Format, input: &str, output: &str) -> Result<(), String> {
-    let json = matches!(format, Format::Json | Format::Jsonc);
-    let mut out_lines = output.lines().map(|l| {
-        let t = l.trim();
-        if json {
-            t.trim_end_matches(',').trim_end()
-        } else {
-            t
+/// The tokens of a JSON(C) text (strings, comments, punctuation, other runs),
+/// without commas (adding a member after the last one adds one) and without the
+/// `kv_namespaces` arrays and ownership markers the compiler owns. Whitespace
+/// is not compared: the compiler may open a one-line object onto lines.
+pub fn kept_json_tokens(text: &str) -> Vec<String> {
+    let tokens = json_tokens(text);
+    let mut kept = Vec::new();
+    let mut i = 0;
+    while i < tokens.len() {
+        let t = tokens[i];
+        if t == "\"kv_namespaces\"" && tokens.get(i + 1) == Some(&":") {
+            // Skip the value: one token, or a bracketed group.
+            let mut j = i + 2;
+            let mut depth = 0i64;
+            while j < tokens.len() {
+                match tokens[j] {
+                    "[" | "{" => depth += 1,
+                    "]" | "}" => depth -= 1,
+                    _ => {}
+                }
+                j += 1;
+                if depth <= 0 {
+                    break;
+                }
+            }
+            i = j;
+            continue;
         }
-    });
-    for line in kept_lines(format, input) {
-        if !out_lines.any(|o| o == line) {
+        if t != "," && !t.contains("Managed by quickback-kv") {
+            kept.push(t.to_string());
+        }
+        i += 1;
+    }
+    kept
+}
+
+fn json_tokens(text: &str) -> Vec<&str> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        let start = i;
+        match b[i] {
+            c if c.is_ascii_whitespace() => {
+                i += 1;
+                continue;
+            }
+            b'"' => {
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+                i = (i + 1).min(b.len());
+            }
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i < b.len() && !(b[i] == b'*' && b.get(i + 1) == Some(&b'/')) {
+                    i += 1;
+                }
+                i = (i + 2).min(b.len());
+            }
+            b'{' | b'}' | b'[' | b']' | b':' | b',' => i += 1,
+            _ => {
+                while i < b.len() && !b[i].is_ascii_whitespace() && !b"{}[]:,\"/".contains(&b[i]) {
+                    i += 1;
+                }
+                i = i.max(start + 1);
+            }
+        }
+        // Token boundaries are ASCII, so these are character boundaries.
+        if let Some(token) = text.get(start..i) {
+            out.push(token);
+        }
+    }
+    out
+}
+
+fn check_kept(format: Format, input: &str, output: &str) -> Result<(), String> {
+    let (kept, out) = match format {
+        Format::Json | Format::Jsonc => (kept_json_tokens(input), kept_json_tokens(output)),
+        _ => (
+            kept_lines(input),
+            output.lines().map(|l| l.trim().to_string()).collect(),
+        ),
+    };
+    let mut out = out.iter();
+    for item in kept {
+        if !out.any(|o| *o == item) {
             return Err(format!(
-                "a line the compiler does not own is lost: {line:?}"
+                "user bytes the compiler does not own are lost: {item:?}"
             ));
         }
     }
