@@ -293,7 +293,10 @@ impl Scanner<'_> {
                         Prev::Operator => true,
                         Prev::Operand => false,
                         Prev::Ambiguous { regex } => {
-                            self.suspect_until = self.suspect_until.max(line_end(bytes, i));
+                            // Once per line: the rest of it is suspect already.
+                            if i >= self.suspect_until {
+                                self.suspect_until = line_end(bytes, i);
+                            }
                             regex
                         }
                     };

@@ -115,3 +115,12 @@ fn tsx_is_scanned_conservatively() {
     );
     assert!(scan(&jsx, true).is_err());
 }
+
+#[test]
+fn the_scan_is_linear_on_long_lines() {
+    // A million divisions on one line: each `/` is doubtful; the line end is found once.
+    let line = format!("x = [{}];", "a / b, ".repeat(1_000_000));
+    assert!(scan(&line, false).is_ok());
+    let spaced = format!("x{}{};", " ".repeat(1_000_000), "(".repeat(200));
+    assert!(scan(&spaced, false).is_ok());
+}
