@@ -369,3 +369,22 @@ impl miette::Diagnostic for Report {
         ))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn controls_are_escaped_and_offsets_follow() {
+        assert_eq!(escape_controls("a\tb\r\nc"), "a\tb\r\nc");
+        let text = "a\u{1b}[2Jb\rc\u{9b}d";
+        let (escaped, moves) = escape_with_offsets(text);
+        assert_eq!(escaped, "a\\u{1b}[2Jb\\u{d}c\\u{9b}d");
+        // Every original character boundary maps onto the same character.
+        for (at, c) in text.char_indices().filter(|(_, c)| !c.is_control()) {
+            let to = moved(&moves, at as u32) as usize;
+            assert_eq!(escaped[to..].chars().next(), Some(c), "{at}");
+        }
+        assert_eq!(moved(&moves, text.len() as u32) as usize, escaped.len());
+    }
+}
