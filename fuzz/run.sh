@@ -15,7 +15,7 @@ targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(compile lsp)
 QK_FUZZ_SEEDS="$PWD/fuzz/corpus" cargo test --quiet --test fuzz_smoke write_fuzz_seeds -- --ignored
 for target in "${targets[@]}"; do
-  cargo +nightly fuzz run "$target" "fuzz/corpus/$target" "fuzz/regressions/$target" -- \
+  cargo +nightly fuzz run -O "$target" "fuzz/corpus/$target" "fuzz/regressions/$target" -- \
     -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
     -max_total_time="$seconds" -timeout=10 -max_len=65536 -rss_limit_mb=4096 \
     -dict=fuzz/dict.txt -print_final_stats=1

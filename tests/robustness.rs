@@ -543,3 +543,12 @@ impl std::io::Write for Shared {
         Ok(())
     }
 }
+
+// ---- found by fuzzing ----------------------------------------------------------
+
+#[test]
+fn a_parenthesized_list_before_an_arrow_is_a_syntax_error() {
+    // swc's debug assertion on `(a, b.c => d)` (see Cargo.toml) must not fire.
+    let config = "const x = (\"kv\", process.env => KV_ID ?? \"x\");\nexport default {};\n";
+    assert_eq!(first_code(config), (Some(1), "syntax::parse-error".into()));
+}
