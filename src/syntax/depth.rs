@@ -15,9 +15,11 @@
 //!   `else` does not: `if (a) x; else if …` nests), and so does a statement
 //!   keyword after `}` (the statement before it has ended);
 //! - open `<`: every `<` that could start type arguments stays open until a `>`
-//!   or the end of its bracket. swc tries type arguments at each `<` and
-//!   re-parses when that fails, so nested ones cost time that grows faster than
-//!   the input; bounding them keeps the parse linear.
+//!   or the end of its bracket (or statement). swc tries type arguments at each
+//!   `<` and re-parses when that fails, so nested ones cost time that grows
+//!   faster than the input (exponentially when brackets between them switch swc
+//!   back from types to expressions); bounding how many are open, and in how
+//!   many brackets, keeps the parse linear.
 //!
 //! Comments, strings, regular expressions and template text are skipped. Where
 //! the scan could misjudge whether a `/` starts a regular expression or divides
@@ -32,7 +34,12 @@ pub const MAX_DEPTH: usize = 256;
 /// The longest chain accepted along one bracket path.
 pub const MAX_CHAIN: usize = 5_000;
 /// The most `<` that may be open at once along one bracket path.
-pub const MAX_ANGLES: usize = 32;
+pub const MAX_ANGLES: usize = 16;
+/// The most brackets along one path that may hold an open `<`. Between two
+/// such `<` a bracket can switch swc from a type back to an expression (a
+/// computed key `[…]` in an object type, a template `${…}`), where it tries
+/// type arguments again: the cost doubles with every such level.
+pub const MAX_ANGLE_LEVELS: usize = 4;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TooDeep {
@@ -182,6 +189,7 @@ pub fn scan(text: &str, tsx: bool) -> Result<Depth, TooDeep> {
         chain: 0,
         hidden: 0,
         angles: 0,
+        angle_levels: 0,
         prev: Prev::Operator,
         suspect_until: if tsx { usize::MAX } else { 0 },
         resume: None,
@@ -201,6 +209,8 @@ struct Scanner<'a> {
     hidden: usize,
     /// Open `<` over all levels.
     angles: usize,
+    /// Levels holding an open `<`.
+    angle_levels: usize,
     prev: Prev,
     /// Skipped regions starting before this index are suspect.
     suspect_until: usize,
@@ -323,8 +333,12 @@ impl Scanner<'_> {
                         _ => {
                             self.angles += 1;
                             let chain = self.chain;
-                            self.top().angles.push(chain);
-                            if self.angles > MAX_ANGLES {
+                            let level = self.top();
+                            level.angles.push(chain);
+                            if level.angles.len() == 1 {
+                                self.angle_levels += 1;
+                            }
+                            if self.angles > MAX_ANGLES || self.angle_levels > MAX_ANGLE_LEVELS {
                                 return Err(TooDeep::Angles(i));
                             }
                             i += 1;
@@ -337,6 +351,9 @@ impl Scanner<'_> {
                     // `>=` (also the end of `>>=`) never closes type arguments.
                     if bytes.get(i + 1) != Some(&b'=') && self.top().angles.pop().is_some() {
                         self.angles -= 1;
+                        if self.top().angles.is_empty() {
+                            self.angle_levels -= 1;
+                        }
                     }
                     self.prev = Prev::Operator;
                     i += 1;
@@ -418,6 +435,9 @@ impl Scanner<'_> {
         level.angles.clear();
         let base = level.base;
         self.angles -= open;
+        if open > 0 {
+            self.angle_levels -= 1;
+        }
         self.chain = base;
     }
 
@@ -439,6 +459,9 @@ impl Scanner<'_> {
         match self.levels.pop() {
             Some(level) => {
                 self.angles -= level.angles.len();
+                if !level.angles.is_empty() {
+                    self.angle_levels -= 1;
+                }
                 self.chain = level.base;
                 level.kind
             }

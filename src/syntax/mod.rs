@@ -82,8 +82,9 @@ pub fn parse(file: FileId, path: &str, text: &str) -> Result<ast::Module, Vec<Di
             depth::TooDeep::Angles(at) => (
                 at,
                 format!(
-                    "more than {} `<` are open at once (possible type arguments)",
-                    depth::MAX_ANGLES
+                    "more than {} `<` are open at once, or open in more than {} nested brackets (possible type arguments)",
+                    depth::MAX_ANGLES,
+                    depth::MAX_ANGLE_LEVELS
                 ),
             ),
         };
