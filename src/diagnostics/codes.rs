@@ -53,7 +53,7 @@ points at the first token the parser could not accept. Fix the syntax; `tsc
 
 quickback-kv refuses brackets nested more than 256 levels deep, chains of more
 than 5,000 operators or keywords between two commas or semicolons, and more than
-16 `<` open at once or `<` open in more than 4 nested brackets (each may start
+16 `<` open at once or `<` open in more than 3 nested brackets (each may start
 type arguments, which the parser tries and retries), instead of risking a crash
 or a parse that takes minutes. No real config comes near this; the input is usually generated or
 corrupted. Flatten the expression, or move the deep part into another module

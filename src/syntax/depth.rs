@@ -39,7 +39,7 @@ pub const MAX_ANGLES: usize = 16;
 /// such `<` a bracket can switch swc from a type back to an expression (a
 /// computed key `[…]` in an object type, a template `${…}`), where it tries
 /// type arguments again: the cost doubles with every such level.
-pub const MAX_ANGLE_LEVELS: usize = 4;
+pub const MAX_ANGLE_LEVELS: usize = 3;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TooDeep {

@@ -40,6 +40,10 @@ fn is_tsx(path: &str) -> bool {
     path.ends_with(".tsx")
 }
 
+/// At most this many syntax errors are reported: rendering each one costs time
+/// in the file's length, and a garbled file can have one per token.
+pub const MAX_SYNTAX_ERRORS: usize = 100;
+
 /// Inputs at least this large have their swc tree freed off the critical path.
 const BACKGROUND_DROP_BYTES: usize = 256 * 1024;
 
@@ -134,9 +138,14 @@ pub fn parse(file: FileId, path: &str, text: &str) -> Result<ast::Module, Vec<Di
             drop_in_background(module, text.len());
             Ok(lowered)
         }
-        Ok(_) => Err(recovered.into_iter().map(to_diagnostic).collect()),
+        Ok(_) => Err(recovered
+            .into_iter()
+            .take(MAX_SYNTAX_ERRORS)
+            .map(to_diagnostic)
+            .collect()),
         Err(error) => Err(std::iter::once(error)
             .chain(recovered)
+            .take(MAX_SYNTAX_ERRORS)
             .map(to_diagnostic)
             .collect()),
     }
