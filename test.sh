@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh machine:
 #   0. the formatting check (`cargo fmt --check`);
-#   1. the Rust tests (unit tests, every fixture under fixtures/, the CLI tests);
+#   1. the Rust tests (unit tests, every fixture under fixtures/, the CLI tests, and
+#      tests/fuzz_smoke.rs: the fuzzing oracle on 1,000 fixed-seed mutations);
 #   2. the pinned Node toolchain from tests/package-lock.json (`npm ci`, Node 22 included);
 #   3. the npm packages (npm, pnpm), actionlint on the workflows and the action, the
 #      pre-commit hook (Python tools pinned in tests/requirements.txt);

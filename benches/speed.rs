@@ -22,7 +22,8 @@
 //!
 //! Measurements of one size are interleaved round by round so noise hits all
 //! of them alike. Everything runs on a thread with a 256 MiB stack, as the
-//! library's `compile_on_large_stack` does.
+//! library's `compile_on_large_stack` gives inputs the pre-scan finds deep (the
+//! generated configs are not: the CLI compiles them on its main thread).
 //!
 //! Environment: `SPEED_QUICK=1` cuts the iteration counts (for a smoke run);
 //! `SPEED_NO_WRANGLER=1` leaves out part 4 (it needs `npm ci --prefix tests`);

@@ -97,6 +97,7 @@ impl Compilation {
 pub fn compile(inputs: &Inputs, options: &Options) -> Compilation {
     let mut c = Compilation::default();
     let outputs = run(inputs, options, &mut c);
+    refuse_oversized(&outputs, &mut c);
     diagnostics::sort(&mut c.diagnostics);
     if !c.has_errors() {
         c.outputs = outputs;
@@ -104,22 +105,52 @@ pub fn compile(inputs: &Inputs, options: &Options) -> Compilation {
     c
 }
 
-/// The stack of threads that parse or free syntax trees: enough for the deepest
-/// tree `syntax::depth` lets through (about 20,000 levels) with a wide margin.
-pub const STACK_BYTES: usize = 256 * 1024 * 1024;
-
-/// [`compile`] on a thread with a stack large enough for the deepest input
-/// `syntax::depth` lets through, so no input can overflow the stack.
+/// [`compile`] with a stack large enough for the input: on the calling thread
+/// when the pre-scan finds the config shallow (it then needs at most
+/// `syntax::SMALL_STACK_BYTES`), else on a new thread with `syntax::STACK_BYTES`.
+/// A panic is returned as an error either way.
 pub fn compile_on_large_stack(
     inputs: Inputs,
     options: Options,
 ) -> std::thread::Result<Compilation> {
+    let deep = match &inputs.config.contents {
+        Contents::Bytes(bytes) => std::str::from_utf8(bytes)
+            .is_ok_and(|text| syntax::needs_large_stack(&inputs.config.path, text)),
+        Contents::Missing | Contents::Unreadable(_) => false,
+    };
+    if !deep {
+        return std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            compile(&inputs, &options)
+        }));
+    }
     std::thread::Builder::new()
         .name("quickback-kv-compile".into())
-        .stack_size(STACK_BYTES)
+        .stack_size(syntax::STACK_BYTES)
         .spawn(move || compile(&inputs, &options))
         .map_err(|e| Box::new(e.to_string()) as Box<dyn std::any::Any + Send>)?
         .join()
+}
+
+/// `output::too-large` for an output the next run could not read back.
+fn refuse_oversized(outputs: &[Output], c: &mut Compilation) {
+    for output in outputs {
+        let Action::Write(text) = &output.action else {
+            continue;
+        };
+        if text.len() <= MAX_CONFIG_BYTES {
+            continue;
+        }
+        let file = c.files.add(output.path.clone(), "");
+        c.diagnostics.push(
+            Diagnostic::new(
+                Code::OutputTooLarge,
+                format!("{} would be larger than 10 MiB", output.path),
+                Span::file_start(file),
+                format!("{} bytes, more than quickback-kv reads back", text.len()),
+            )
+            .with_help("make the file smaller; nothing was written"),
+        );
+    }
 }
 
 fn run(inputs: &Inputs, options: &Options, c: &mut Compilation) -> Vec<Output> {

@@ -31,6 +31,9 @@ pub fn validate(model: &KvModel) -> Vec<Diagnostic> {
     for name in model.environment_names() {
         out.extend(check_environment_name(&name.value, name.origin.value_span));
     }
+    if let Some(date) = &model.compatibility_date {
+        out.extend(check_compatibility_date(&date.value, &date.origin));
+    }
     if model.in_use()
         && let Some(session) = &model.session
     {
@@ -290,6 +293,45 @@ fn missing_namespace_id(binding: &str, span: Span) -> Diagnostic {
     ))
 }
 
+/// Whether `date` is a real calendar date written `YYYY-MM-DD`.
+pub fn is_compatibility_date(date: &str) -> bool {
+    let b = date.as_bytes();
+    let digits = |r: std::ops::Range<usize>| -> Option<u32> {
+        let part = b.get(r)?;
+        part.iter()
+            .all(u8::is_ascii_digit)
+            .then(|| part.iter().fold(0, |n, d| n * 10 + u32::from(d - b'0')))
+    };
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return false;
+    }
+    let (Some(year), Some(month), Some(day)) = (digits(0..4), digits(5..7), digits(8..10)) else {
+        return false;
+    };
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days).contains(&day)
+}
+
+/// `config::invalid-value` unless the date is `YYYY-MM-DD` and real (it goes into a new wrangler.toml).
+fn check_compatibility_date(date: &str, origin: &Origin) -> Option<Diagnostic> {
+    (!is_compatibility_date(date)).then(|| {
+        Diagnostic::new(
+            Code::ConfigInvalidValue,
+            "compatibilityDate must be a real date written YYYY-MM-DD",
+            origin.value_span,
+            "wrangler's `compatibility_date` needs a real date such as 2026-07-01",
+        )
+        .with_help("write the date as YYYY-MM-DD, e.g. \"2026-07-01\"")
+    })
+}
+
 fn check_ttl(setting: &Setting<u64>, what: &str) -> Option<Diagnostic> {
     let origin = setting.origin.as_ref()?;
     (setting.value < KV_MIN_TTL).then(|| {
@@ -312,6 +354,30 @@ fn check_ttl(setting: &Setting<u64>, what: &str) -> Option<Diagnostic> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn compatibility_dates() {
+        for good in ["2026-07-01", "2024-02-29", "2000-02-29", "1999-12-31"] {
+            assert!(is_compatibility_date(good), "{good}");
+        }
+        for bad in [
+            "2026-7-01",
+            "2026-13-01",
+            "2026-00-10",
+            "2026-02-29",
+            "1900-02-29",
+            "2026-04-31",
+            "2026-07-00",
+            "2026-07-01\n",
+            "2026/07/01",
+            "</script>",
+            "",
+            "2026-07-0é",
+            "+026-07-01",
+        ] {
+            assert!(!is_compatibility_date(bad), "{bad:?}");
+        }
+    }
 
     #[test]
     fn placeholders() {

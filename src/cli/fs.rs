@@ -1,7 +1,8 @@
-//! File-system access for the CLI: finding and reading inputs, atomic writes.
+//! File-system access for the CLI: finding and reading inputs (each file once
+//! per run). Writing is `write.rs`.
 
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use std::collections::BTreeMap;
 
@@ -95,37 +96,27 @@ fn read(path: &Path, limit: usize) -> Contents {
     }
 }
 
-/// The current text of an output, `None` when absent.
-pub fn read_existing(path: &Path) -> std::io::Result<Option<String>> {
-    match std::fs::read(path) {
-        Ok(bytes) => Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e),
-    }
+/// The bytes each possible output had when the inputs were read (`None`:
+/// absent), so a run reads every file once and compares and backs up exactly
+/// what it compiled from. Unreadable files are left out: the compile reports them.
+pub fn current_outputs(inputs: &Inputs) -> BTreeMap<String, Option<Vec<u8>>> {
+    inputs
+        .wrangler
+        .iter()
+        .chain(&inputs.existing_outputs)
+        .chain(std::iter::once(&inputs.auth_module))
+        .filter_map(|f| match &f.contents {
+            Contents::Bytes(bytes) => Some((f.path.clone(), Some(bytes.clone()))),
+            Contents::Missing => Some((f.path.clone(), None)),
+            Contents::Unreadable(_) => None,
+        })
+        .collect()
 }
 
-/// Writes through a temporary file in the same directory and a rename, so a
-/// reader never sees half a file and a failed write leaves the old one intact.
-pub fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temp: PathBuf = dir.join(format!(".{name}.quickback-kv-{}.tmp", std::process::id()));
-    let result = (|| {
-        std::fs::write(&temp, text)?;
-        if let Ok(meta) = std::fs::metadata(path) {
-            std::fs::set_permissions(&temp, meta.permissions())?;
-        }
-        std::fs::rename(&temp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
+/// Bytes as text: no copy when they are UTF-8, invalid sequences replaced otherwise.
+pub fn text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
     }
-    result
 }

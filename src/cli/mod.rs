@@ -4,6 +4,7 @@
 pub mod fs;
 mod report;
 mod watch;
+pub mod write;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -178,6 +179,23 @@ fn regenerate_command(args: &CommonArgs, config_display: &str, config_was_given:
 
 fn run(args: &CommonArgs, mode: Mode) -> u8 {
     let root = args.root.clone().unwrap_or_else(|| PathBuf::from("."));
+    let mut reporter = report::Reporter::new(args.message_format, args.quiet);
+    // Held until the run ends: builds one at a time, checks never during a build.
+    let lock_kind = match mode {
+        Mode::Build => write::LockKind::Exclusive,
+        Mode::Check => write::LockKind::Shared,
+    };
+    let _lock = match write::lock(&root, lock_kind) {
+        Ok(lock) => lock,
+        Err(e) => {
+            reporter.note(&format!(
+                "error: cannot lock the project {}: {e}",
+                root.display()
+            ));
+            reporter.finish(&compile::Compilation::default(), &[]);
+            return EXIT_FAILURE;
+        }
+    };
     let paths = fs::ProjectPaths {
         root: &root,
         config: args.config.as_deref(),
@@ -186,6 +204,8 @@ fn run(args: &CommonArgs, mode: Mode) -> u8 {
         auth_module: &args.auth_module,
     };
     let (inputs, config_display) = fs::read_inputs(&paths, fs::process_env());
+    // Each output's current bytes, as read once for the compile.
+    let current = fs::current_outputs(&inputs);
     let options = compile::Options {
         env_types_path: args.env_types.clone(),
         session_adapter_path: args.session_adapter.clone(),
@@ -199,7 +219,6 @@ fn run(args: &CommonArgs, mode: Mode) -> u8 {
             return EXIT_FAILURE;
         }
     };
-    let mut reporter = report::Reporter::new(args.message_format, args.quiet);
     reporter.diagnostics(&compilation);
 
     let errors = compilation
@@ -225,49 +244,60 @@ fn run(args: &CommonArgs, mode: Mode) -> u8 {
     }
 
     let mut results = Vec::new();
-    let mut failed = false;
+    let mut changes = Vec::new();
     for output in &compilation.outputs {
-        let path = root.join(&output.path);
-        let current = match fs::read_existing(&path) {
-            Ok(current) => current,
-            Err(e) => {
-                reporter.note(&format!("error: cannot read {}: {e}", output.path));
-                failed = true;
-                continue;
+        let old = match current.get(&output.path) {
+            Some(old) => old.as_deref(),
+            None => {
+                reporter.note(&format!(
+                    "error: {} was not read before the compile (this is a bug); no file was written",
+                    output.path
+                ));
+                reporter.finish(&compilation, &[]);
+                return EXIT_FAILURE;
             }
         };
-        let status = match (&output.action, &current) {
-            (Action::Write(text), Some(old)) if old.as_bytes() == text.as_bytes() => {
-                report::Status::Unchanged
-            }
+        let status = match (&output.action, old) {
+            (Action::Write(text), Some(old)) if old == text.as_bytes() => report::Status::Unchanged,
             (Action::Delete, None) => continue,
             (action, _) if mode == Mode::Check => report::Status::Stale {
-                diff: report::diff(&output.path, current.as_deref(), action),
+                diff: report::diff(&output.path, old.map(fs::text).as_deref(), action),
             },
-            (Action::Write(text), old) => match fs::write_atomic(&path, text) {
-                Ok(()) if old.is_some() => report::Status::Updated,
-                Ok(()) => report::Status::Created,
-                Err(e) => {
-                    reporter.note(&format!("error: cannot write {}: {e}", output.path));
-                    failed = true;
-                    continue;
+            (Action::Write(text), old) => {
+                changes.push((
+                    root.join(&output.path),
+                    write::Change::Write(text.as_bytes()),
+                    old,
+                ));
+                if old.is_some() {
+                    report::Status::Updated
+                } else {
+                    report::Status::Created
                 }
-            },
-            (Action::Delete, Some(_)) => match std::fs::remove_file(&path) {
-                Ok(()) => report::Status::Deleted,
-                Err(e) => {
-                    reporter.note(&format!("error: cannot delete {}: {e}", output.path));
-                    failed = true;
-                    continue;
-                }
-            },
+            }
+            (Action::Delete, old) => {
+                changes.push((root.join(&output.path), write::Change::Delete, old));
+                report::Status::Deleted
+            }
         };
         results.push((output.path.clone(), status));
     }
+    if let Err(failure) = write::apply(&changes) {
+        let shown = failure
+            .path
+            .strip_prefix(&root)
+            .unwrap_or(&failure.path)
+            .display()
+            .to_string();
+        reporter.note(&format!(
+            "error: cannot write {shown}: {}; no file was changed",
+            failure.error
+        ));
+        reporter.finish(&compilation, &[]);
+        return EXIT_FAILURE;
+    }
     reporter.finish(&compilation, &results);
-    if failed {
-        EXIT_FAILURE
-    } else if results
+    if results
         .iter()
         .any(|(_, s)| matches!(s, report::Status::Stale { .. }))
     {

@@ -51,9 +51,11 @@ points at the first token the parser could not accept. Fix the syntax; `tsc
     SyntaxTooDeep = "syntax::too-deeply-nested", Error, Input,
 "The config nests brackets or expressions too deeply to analyse safely.
 
-quickback-kv refuses brackets nested more than 256 levels deep, and chains of
-more than 20,000 operators between two commas or semicolons, instead of risking a
-crash. No real config comes near this; the input is usually generated or
+quickback-kv refuses brackets nested more than 256 levels deep, chains of more
+than 5,000 operators or keywords between two commas or semicolons, and more than
+16 `<` open at once or `<` open in more than 3 nested brackets (each may start
+type arguments, which the parser tries and retries), instead of risking a crash
+or a parse that takes minutes. No real config comes near this; the input is usually generated or
 corrupted. Flatten the expression, or move the deep part into another module
 that the config imports.";
 
@@ -282,6 +284,13 @@ declarations of one interface, so quickback-kv cannot tell which of them should
 hold the KV bindings, and a binding declared in one but typed differently in
 another would conflict. Merge the declarations into one. (Interfaces inside
 `declare module \"…\"` or a namespace are other interfaces and do not count.)";
+
+    OutputTooLarge = "output::too-large", Error, Input,
+"An output would be larger than 10 MiB, the most quickback-kv reads back.
+
+Writing it would leave a file every later run refuses (a wrangler file grown past
+the limit by added entries, for example), so nothing is written. Make the file
+smaller, for example by moving hand-written parts elsewhere.";
 
     InternalError = "internal::error", Error, Tool,
 "quickback-kv failed internally, for example while rendering an output from its

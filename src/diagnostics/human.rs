@@ -1,6 +1,14 @@
 //! Renders diagnostics for people, through miette, plus a one-line-per-label
 //! `short` form used by fixtures and by terminals that want less.
+//!
+//! Text from input files reaches a terminal here, so control characters in it
+//! (an ESC starting an escape sequence, a lone carriage return) are shown as
+//! visible escapes, never written raw ([`escape_controls`]). A label on a line
+//! longer than [`MAX_SNIPPET_LINE`] bytes is shown as `path:line:col` instead
+//! of a source snippet (miette cannot draw columns past 65,535, and such a line
+//! is unreadable anyway).
 
+use std::borrow::Cow;
 use std::fmt;
 
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
@@ -14,8 +22,84 @@ pub struct HumanOptions {
     pub width: usize,
 }
 
+/// Labels on longer lines are listed as locations, without a source snippet.
+pub const MAX_SNIPPET_LINE: usize = 1_000;
+
+/// `text` with every control character but newline and tab (and the carriage
+/// return of a CRLF) replaced by a visible escape such as `\u{1b}`.
+pub fn escape_controls(text: &str) -> Cow<'_, str> {
+    let (escaped, _) = escape_with_offsets(text);
+    escaped
+}
+
+fn is_raw_control(text: &str, at: usize, c: char) -> bool {
+    match c {
+        '\n' | '\t' => false,
+        '\r' => text.as_bytes().get(at + 1) != Some(&b'\n'),
+        c => c.is_control(),
+    }
+}
+
+/// [`escape_controls`], plus (when anything changed) the offset in the escaped
+/// text of every original offset that starts a character, to move spans along.
+fn escape_with_offsets(text: &str) -> (Cow<'_, str>, Option<Vec<(u32, u32)>>) {
+    if !text
+        .char_indices()
+        .any(|(at, c)| is_raw_control(text, at, c))
+    {
+        return (Cow::Borrowed(text), None);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut moves = Vec::new();
+    for (at, c) in text.char_indices() {
+        if is_raw_control(text, at, c) {
+            moves.push((at as u32, out.len() as u32));
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+            moves.push(((at + c.len_utf8()) as u32, out.len() as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    (Cow::Owned(out), Some(moves))
+}
+
+/// Where `offset` of the original text is in the escaped one.
+fn moved(moves: &Option<Vec<(u32, u32)>>, offset: u32) -> u32 {
+    let Some(moves) = moves else {
+        return offset;
+    };
+    match moves.binary_search_by_key(&offset, |m| m.0) {
+        Ok(i) => moves[i].1,
+        // Shifted by the last escape before it.
+        Err(0) => offset,
+        Err(i) => moves[i - 1].1 + (offset - moves[i - 1].0),
+    }
+}
+
+/// Whether every label sits on a line short enough for a source snippet.
+fn snippets_fit(diagnostic: &Diagnostic, files: &Files) -> bool {
+    diagnostic.labels.iter().all(|label| {
+        let text = files.text(label.span.file);
+        let start = (label.span.start as usize).min(text.len());
+        let end = (label.span.end as usize).clamp(start, text.len());
+        let bytes = text.as_bytes();
+        let line_start = bytes[..start]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |p| p + 1);
+        let line_end = bytes[end..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(bytes.len(), |p| end + p);
+        line_end - line_start <= MAX_SNIPPET_LINE
+    })
+}
+
 /// Renders one diagnostic as miette's graphical report.
 pub fn render(diagnostic: &Diagnostic, files: &Files, options: HumanOptions) -> String {
+    if !snippets_fit(diagnostic, files) {
+        return render_without_snippets(diagnostic, files, options);
+    }
     let theme = if options.color {
         GraphicalTheme::unicode()
     } else {
@@ -34,6 +118,37 @@ pub fn render(diagnostic: &Diagnostic, files: &Files, options: HumanOptions) -> 
     out
 }
 
+/// The graphical header, message and help, with each label as a location line.
+fn render_without_snippets(
+    diagnostic: &Diagnostic,
+    files: &Files,
+    options: HumanOptions,
+) -> String {
+    let theme = if options.color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(options.width)
+        .with_links(false)
+        .with_urls(false);
+    let mut report = Report::new(diagnostic, files);
+    report.strip_sources();
+    let mut out = String::new();
+    if handler.render_report(&mut out, &report).is_err() {
+        return render_short(diagnostic, files);
+    }
+    for label in &diagnostic.labels {
+        out.push_str(&format!(
+            "  at {}: {}\n",
+            escape_controls(&location_range(files, label.span)),
+            escape_controls(&label.message)
+        ));
+    }
+    out
+}
+
 /// `path:line:col: severity[code]: message`, then one indented line per further
 /// label and the help. Lines and columns are 1-based (columns count chars).
 pub fn render_short(diagnostic: &Diagnostic, files: &Files) -> String {
@@ -44,20 +159,23 @@ pub fn render_short(diagnostic: &Diagnostic, files: &Files) -> String {
         location(files, primary.span),
         diagnostic.severity.as_str(),
         diagnostic.code.as_str(),
-        diagnostic.message
+        escape_controls(&diagnostic.message)
     ));
     for label in &diagnostic.labels {
         out.push_str(&format!(
             "  {}: {}\n",
             location_range(files, label.span),
-            label.message
+            escape_controls(&label.message)
         ));
     }
     if let Some(help) = &diagnostic.help {
-        out.push_str(&format!("  help: {}\n", help.replace('\n', "\n        ")));
+        out.push_str(&format!(
+            "  help: {}\n",
+            escape_controls(help).replace('\n', "\n        ")
+        ));
     }
     if let Some(fix) = &diagnostic.fix {
-        out.push_str(&format!("  fix: {}\n", fix.message));
+        out.push_str(&format!("  fix: {}\n", escape_controls(&fix.message)));
     }
     out
 }
@@ -67,7 +185,7 @@ fn location(files: &Files, span: Span) -> String {
     let pos = LineIndex::new(text).position(text, span.start);
     format!(
         "{}:{}:{}",
-        files.path(span.file),
+        escape_controls(files.path(span.file)),
         pos.line + 1,
         pos.char_col + 1
     )
@@ -82,7 +200,7 @@ fn location_range(files: &Files, span: Span) -> String {
     );
     format!(
         "{}:{}:{}-{}:{}",
-        files.path(span.file),
+        escape_controls(files.path(span.file)),
         start.line + 1,
         start.char_col + 1,
         end.line + 1,
@@ -100,6 +218,10 @@ struct Report {
     source: NamedSource<String>,
     labels: Vec<LabeledSpan>,
     related: Vec<Report>,
+    /// How escaping control characters moved offsets in `source`.
+    moves: Option<Vec<(u32, u32)>>,
+    /// False when snippets are left out.
+    show_source: bool,
 }
 
 impl Report {
@@ -108,21 +230,27 @@ impl Report {
         let mut report = Report::for_file(
             files,
             primary_file,
-            diagnostic.message.clone(),
+            escape_controls(&diagnostic.message).into_owned(),
             diagnostic.code.as_str(),
         );
         report.severity = match diagnostic.severity {
             Severity::Error => miette::Severity::Error,
             Severity::Warning => miette::Severity::Warning,
         };
-        report.help = diagnostic.help.clone();
+        report.help = diagnostic
+            .help
+            .as_deref()
+            .map(|h| escape_controls(h).into_owned());
         if let Some(fix) = &diagnostic.fix {
             let help = report
                 .help
                 .take()
                 .map(|h| format!("{h}\n"))
                 .unwrap_or_default();
-            report.help = Some(format!("{help}fix available: {}", fix.message));
+            report.help = Some(format!(
+                "{help}fix available: {}",
+                escape_controls(&fix.message)
+            ));
         }
         for (i, label) in diagnostic.labels.iter().enumerate() {
             let target = if label.span.file == primary_file {
@@ -138,7 +266,7 @@ impl Report {
                         let mut related = Report::for_file(
                             files,
                             label.span.file,
-                            format!("in {}", files.path(label.span.file)),
+                            format!("in {}", escape_controls(files.path(label.span.file))),
                             "",
                         );
                         related.severity = miette::Severity::Advice;
@@ -148,8 +276,10 @@ impl Report {
                 };
                 &mut report.related[index]
             };
-            let span = (label.span.start as usize, label.span.len() as usize);
-            let label_text = Some(label.message.clone());
+            let start = moved(&target.moves, label.span.start);
+            let end = moved(&target.moves, label.span.end).max(start);
+            let span = (start as usize, (end - start) as usize);
+            let label_text = Some(escape_controls(&label.message).into_owned());
             target.labels.push(if i == 0 {
                 LabeledSpan::new_primary_with_span(label_text, span)
             } else {
@@ -165,14 +295,26 @@ impl Report {
         message: String,
         code: &'static str,
     ) -> Report {
+        let (text, moves) = escape_with_offsets(files.text(file));
         Report {
             message,
             code,
             severity: miette::Severity::Error,
             help: None,
-            source: NamedSource::new(files.path(file), files.text(file).to_string()),
+            source: NamedSource::new(escape_controls(files.path(file)), text.into_owned()),
             labels: Vec::new(),
             related: Vec::new(),
+            moves,
+            show_source: true,
+        }
+    }
+
+    /// Leaves out source snippets (and so labels), here and in related reports.
+    fn strip_sources(&mut self) {
+        self.show_source = false;
+        self.labels.clear();
+        for related in &mut self.related {
+            related.strip_sources();
         }
     }
 }
@@ -207,10 +349,14 @@ impl miette::Diagnostic for Report {
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        Some(&self.source)
+        self.show_source
+            .then_some(&self.source as &dyn miette::SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        if !self.show_source {
+            return None;
+        }
         Some(Box::new(self.labels.iter().cloned()))
     }
 
@@ -221,5 +367,24 @@ impl miette::Diagnostic for Report {
         Some(Box::new(
             self.related.iter().map(|r| r as &dyn miette::Diagnostic),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn controls_are_escaped_and_offsets_follow() {
+        assert_eq!(escape_controls("a\tb\r\nc"), "a\tb\r\nc");
+        let text = "a\u{1b}[2Jb\rc\u{9b}d";
+        let (escaped, moves) = escape_with_offsets(text);
+        assert_eq!(escaped, "a\\u{1b}[2Jb\\u{d}c\\u{9b}d");
+        // Every original character boundary maps onto the same character.
+        for (at, c) in text.char_indices().filter(|(_, c)| !c.is_control()) {
+            let to = moved(&moves, at as u32) as usize;
+            assert_eq!(escaped[to..].chars().next(), Some(c), "{at}");
+        }
+        assert_eq!(moved(&moves, text.len() as u32) as usize, escaped.len());
     }
 }

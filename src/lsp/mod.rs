@@ -27,7 +27,7 @@ mod uri;
 use std::io::BufReader;
 
 use crate::cli::fs;
-use crate::compile::STACK_BYTES;
+use crate::syntax::STACK_BYTES;
 
 /// Serves on stdin/stdout until `exit`; returns the process exit code (0 after a
 /// clean `shutdown`, 1 when the client exits or disappears without one, 2 when the
@@ -41,7 +41,7 @@ pub fn run() -> u8 {
             return 2;
         }
     };
-    // Compiles run on this thread, so it gets the stack `compile_on_large_stack` would.
+    // Compiles run on this thread, so it gets the stack a deep config needs.
     let server = std::thread::Builder::new()
         .name("quickback-kv-lsp".into())
         .stack_size(STACK_BYTES)

@@ -7,12 +7,9 @@
 //! depth pre-scan of `syntax::depth` bounds the tree swc builds (the parse, like
 //! the config's, runs on the compile thread's large stack).
 
-use swc_common::{BytePos, FileName, SourceFile, Spanned};
+use swc_common::Spanned;
 use swc_ecma_ast as swc;
-use swc_ecma_ast::EsVersion;
-use swc_ecma_parser::{Syntax, TsSyntax, parse_file_as_module};
 
-use super::depth;
 use super::lower::Lowerer;
 use crate::span::{FileId, Span};
 
@@ -113,44 +110,20 @@ pub struct Unreadable {
 
 /// Parses a module and extracts the facts, or says where it stops being TypeScript.
 pub fn read(file: FileId, path: &str, text: &str) -> Result<AuthModule, Unreadable> {
-    if let Some(too_deep) = depth::too_deep(text) {
-        let at = match too_deep {
-            depth::TooDeep::Brackets(at) | depth::TooDeep::Chain(at) => at as u32,
-        };
-        return Err(Unreadable {
-            span: Span::new(file, at, at),
+    let module = super::parse_swc(file, path, text, None).map_err(|failure| match failure {
+        super::Failure::TooDeep(span, _) => Unreadable {
+            span: Span::new(file, span.start, span.start),
             message: "nested too deeply to analyse safely".to_string(),
-        });
-    }
-    let name = swc_common::sync::Lrc::new(FileName::Custom(path.to_string()));
-    let source = SourceFile::new(
-        name.clone(),
-        false,
-        name,
-        text.to_string().into(),
-        BytePos(1),
-    );
-    let syntax = Syntax::Typescript(TsSyntax {
-        tsx: path.ends_with(".tsx"),
-        ..Default::default()
-    });
-    let mut recovered = Vec::new();
-    let lowerer = Lowerer::new(file);
-    let result = parse_file_as_module(&source, syntax, EsVersion::latest(), None, &mut recovered);
-    let module = match result {
-        Ok(module) if recovered.is_empty() => module,
-        Ok(_) | Err(_) => {
-            let error = match result {
-                Err(e) => e,
-                Ok(_) => recovered.swap_remove(0),
-            };
-            return Err(Unreadable {
-                span: lowerer.span(error.span()),
-                message: error.kind().msg().into_owned(),
-            });
+        },
+        super::Failure::Syntax(errors) => {
+            let (span, message) = errors
+                .into_iter()
+                .next()
+                .unwrap_or_else(|| (Span::file_start(file), "not valid TypeScript".to_string()));
+            Unreadable { span, message }
         }
-    };
-    let facts = Walk::new(lowerer).module(&module);
+    })?;
+    let facts = Walk::new(Lowerer::new(file)).module(&module);
     super::drop_in_background(module, text.len());
     Ok(facts)
 }
@@ -873,8 +846,8 @@ mod tests {
     fn deep_input_is_refused_not_crashed_on() {
         let deep = format!(
             "{}{}",
-            "(".repeat(depth::MAX_DEPTH + 1),
-            ")".repeat(depth::MAX_DEPTH + 1)
+            "(".repeat(super::super::depth::MAX_DEPTH + 1),
+            ")".repeat(super::super::depth::MAX_DEPTH + 1)
         );
         assert!(read(FileId(0), "auth.ts", &deep).is_err());
         assert!(read(FileId(0), "auth.ts", "import {").is_err());

@@ -14,6 +14,38 @@ use swc_ecma_parser::{Syntax, TsSyntax, parse_file_as_module};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::span::{FileId, Span};
 
+/// The stack of threads that parse or free syntax trees whose pre-scan nesting
+/// is above [`SMALL_NESTING`]: enough for the deepest tree `depth` lets through
+/// (about `MAX_CHAIN + MAX_DEPTH` levels) with a wide margin. Only the pages a
+/// parse touches are ever committed.
+pub const STACK_BYTES: usize = 256 * 1024 * 1024;
+
+/// The stack any text whose pre-scan nesting is at most [`SMALL_NESTING`] needs,
+/// at most, to be parsed, lowered, evaluated and freed (debug builds included):
+/// half of the 8 MiB a main thread gets by default. `tests/robustness.rs`
+/// runs the deepest such input of every nesting construct on a thread this size.
+pub const SMALL_STACK_BYTES: usize = 4 * 1024 * 1024;
+
+/// The pre-scan nesting up to which [`SMALL_STACK_BYTES`] suffice. Real configs
+/// stay far below (brackets under 20, a few operators between commas).
+pub const SMALL_NESTING: usize = 100;
+
+/// Whether compiling `text` (the config at `path`) needs a thread with
+/// [`STACK_BYTES`] of stack: true when the pre-scan finds nesting above
+/// [`SMALL_NESTING`]. A text the pre-scan refuses is refused before any
+/// recursion, so it needs none.
+pub fn needs_large_stack(path: &str, text: &str) -> bool {
+    depth::scan(text, is_tsx(path)).is_ok_and(|d| d.nesting > SMALL_NESTING)
+}
+
+fn is_tsx(path: &str) -> bool {
+    path.ends_with(".tsx")
+}
+
+/// At most this many syntax errors are reported: rendering each one costs time
+/// in the file's length, and a garbled file can have one per token.
+pub const MAX_SYNTAX_ERRORS: usize = 100;
+
 /// Inputs at least this large have their swc tree freed off the critical path.
 const BACKGROUND_DROP_BYTES: usize = 256 * 1024;
 
@@ -29,7 +61,7 @@ pub(crate) fn drop_in_background(module: swc_ecma_ast::Module, len: usize) {
     let theirs = slot.clone();
     let spawned = std::thread::Builder::new()
         .name("quickback-kv-drop".into())
-        .stack_size(crate::compile::STACK_BYTES)
+        .stack_size(STACK_BYTES)
         .spawn(move || drop(theirs.lock().map(|mut m| m.take())));
     if spawned.is_err() {
         // No thread: free it here, as for small inputs.
@@ -87,7 +119,7 @@ pub(crate) fn parse_swc(
     text: &str,
     comments: Option<&dyn swc_common::comments::Comments>,
 ) -> Result<swc_ecma_ast::Module, Failure> {
-    if let Some(too_deep) = depth::too_deep(text) {
+    if let Err(too_deep) = depth::scan(text, is_tsx(path)) {
         let (offset, message) = match too_deep {
             depth::TooDeep::Brackets(at) => (
                 at,
@@ -98,6 +130,14 @@ pub(crate) fn parse_swc(
                 format!(
                     "an expression chains more than {} operators",
                     depth::MAX_CHAIN
+                ),
+            ),
+            depth::TooDeep::Angles(at) => (
+                at,
+                format!(
+                    "more than {} `<` are open at once, or open in more than {} nested brackets (possible type arguments)",
+                    depth::MAX_ANGLES,
+                    depth::MAX_ANGLE_LEVELS
                 ),
             ),
         };
@@ -119,7 +159,7 @@ pub(crate) fn parse_swc(
         BytePos(1),
     );
     let syntax = Syntax::Typescript(TsSyntax {
-        tsx: path.ends_with(".tsx"),
+        tsx: is_tsx(path),
         dts: path.ends_with(".d.ts"),
         ..Default::default()
     });
@@ -141,12 +181,17 @@ pub(crate) fn parse_swc(
         Ok(module) => {
             drop_in_background(module, text.len());
             Err(Failure::Syntax(
-                recovered.into_iter().map(describe).collect(),
+                recovered
+                    .into_iter()
+                    .take(MAX_SYNTAX_ERRORS)
+                    .map(describe)
+                    .collect(),
             ))
         }
         Err(error) => Err(Failure::Syntax(
             std::iter::once(error)
                 .chain(recovered)
+                .take(MAX_SYNTAX_ERRORS)
                 .map(describe)
                 .collect(),
         )),
