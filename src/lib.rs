@@ -17,6 +17,7 @@ pub mod eval;
 pub mod lsp;
 pub mod model;
 pub mod plan;
+pub mod project;
 pub mod report;
 pub mod resolve;
 pub mod span;

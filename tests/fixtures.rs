@@ -15,11 +15,11 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use quickback_kv::cli::fs::{ProjectPaths, read_inputs};
 use quickback_kv::compile::{
     Action, Compilation, Contents, Inputs, Options, compile_on_large_stack,
 };
 use quickback_kv::diagnostics::human::render_short;
+use quickback_kv::project::{ProjectPaths, read_inputs};
 
 const ENV_TYPES: &str = "src/env.d.ts";
 const SESSION_ADAPTER: &str = "src/lib/kv-session-storage.ts";

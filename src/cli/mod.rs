@@ -1,11 +1,11 @@
 //! The command line: argument parsing and dispatch. The only code that reads
 //! the environment, touches files, knows about terminals and picks exit codes.
 
-pub mod fs;
 mod report;
 mod watch;
 pub mod write;
 
+use crate::project;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -94,7 +94,7 @@ pub enum MessageFormat {
 }
 
 /// Where Quickback writes the app's Better Auth setup.
-pub const DEFAULT_AUTH_MODULE: &str = "src/lib/auth.ts";
+pub use crate::project::DEFAULT_AUTH_MODULE;
 
 pub const EXIT_OK: u8 = 0;
 pub const EXIT_PROBLEMS: u8 = 1;
@@ -196,16 +196,16 @@ fn run(args: &CommonArgs, mode: Mode) -> u8 {
             return EXIT_FAILURE;
         }
     };
-    let paths = fs::ProjectPaths {
+    let paths = project::ProjectPaths {
         root: &root,
         config: args.config.as_deref(),
         env_types: &args.env_types,
         session_adapter: &args.session_adapter,
         auth_module: &args.auth_module,
     };
-    let (inputs, config_display) = fs::read_inputs(&paths, fs::process_env());
+    let (inputs, config_display) = project::read_inputs(&paths, project::process_env());
     // Each output's current bytes, as read once for the compile.
-    let current = fs::current_outputs(&inputs);
+    let current = project::current_outputs(&inputs);
     let options = compile::Options {
         env_types_path: args.env_types.clone(),
         session_adapter_path: args.session_adapter.clone(),
@@ -261,7 +261,7 @@ fn run(args: &CommonArgs, mode: Mode) -> u8 {
             (Action::Write(text), Some(old)) if old == text.as_bytes() => report::Status::Unchanged,
             (Action::Delete, None) => continue,
             (action, _) if mode == Mode::Check => report::Status::Stale {
-                diff: report::diff(&output.path, old.map(fs::text).as_deref(), action),
+                diff: report::diff(&output.path, old.map(project::text).as_deref(), action),
             },
             (Action::Write(text), old) => {
                 changes.push((

@@ -24,7 +24,8 @@ use std::time::Duration;
 use notify_debouncer_mini::notify::RecursiveMode;
 use notify_debouncer_mini::{DebounceEventResult, new_debouncer};
 
-use super::{CommonArgs, EXIT_FAILURE, EXIT_OK, Mode, fs};
+use super::{CommonArgs, EXIT_FAILURE, EXIT_OK, Mode};
+use crate::project;
 
 /// Saves within this window are one change (editors write a file in several steps).
 const DEBOUNCE: Duration = Duration::from_millis(100);
@@ -138,7 +139,10 @@ fn watched_files(args: &CommonArgs) -> Vec<Watched> {
     let root = args.root.clone().unwrap_or_else(|| PathBuf::from("."));
     let configs: Vec<PathBuf> = match &args.config {
         Some(path) => vec![path.clone()],
-        None => fs::CONFIG_CANDIDATES.iter().map(|c| root.join(c)).collect(),
+        None => project::CONFIG_CANDIDATES
+            .iter()
+            .map(|c| root.join(c))
+            .collect(),
     };
     let written = crate::compile::WRANGLER_FILES
         .iter()

@@ -26,14 +26,14 @@ mod uri;
 
 use std::io::BufReader;
 
-use crate::cli::fs;
+use crate::project::process_env;
 use crate::syntax::STACK_BYTES;
 
 /// Serves on stdin/stdout until `exit`; returns the process exit code (0 after a
 /// clean `shutdown`, 1 when the client exits or disappears without one, 2 when the
 /// server itself could not run).
 pub fn run() -> u8 {
-    let env = fs::process_env();
+    let env = process_env();
     let incoming = match transport::spawn_reader(BufReader::new(std::io::stdin())) {
         Ok(incoming) => incoming,
         Err(e) => {

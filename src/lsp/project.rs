@@ -5,14 +5,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use super::documents::Documents;
-use crate::cli::fs::{self, ProjectPaths};
 use crate::compile::{Contents, Inputs, Options, WRANGLER_FILES};
+use crate::project::{self, ProjectPaths};
 
 pub const CONFIG_FILE: &str = "quickback.config.ts";
 /// The CLI's default output paths; the server has no flags to change them.
 const ENV_TYPES_PATH: &str = "src/env.d.ts";
 const SESSION_ADAPTER_PATH: &str = "src/lib/kv-session-storage.ts";
-const AUTH_MODULE_PATH: &str = crate::cli::DEFAULT_AUTH_MODULE;
+const AUTH_MODULE_PATH: &str = crate::project::DEFAULT_AUTH_MODULE;
 
 /// The project root of a config: its directory, or that directory's parent when
 /// it is called `quickback` (SPEC §1.1: `quickback/quickback.config.ts` under the root).
@@ -53,7 +53,7 @@ pub fn live_configs(documents: &Documents) -> BTreeMap<PathBuf, PathBuf> {
         if roots.contains(dir) {
             continue;
         }
-        if let Some(config) = fs::CONFIG_CANDIDATES
+        if let Some(config) = project::CONFIG_CANDIDATES
             .iter()
             .map(|c| dir.join(c))
             .find(|c| c.is_file())
@@ -89,7 +89,7 @@ pub fn inputs(
         session_adapter: SESSION_ADAPTER_PATH,
         auth_module: AUTH_MODULE_PATH,
     };
-    let (mut inputs, _) = fs::read_inputs(&paths, env.clone());
+    let (mut inputs, _) = project::read_inputs(&paths, env.clone());
     let files = std::iter::once(&mut inputs.config)
         .chain(&mut inputs.wrangler)
         .chain(&mut inputs.existing_outputs)

@@ -1,5 +1,7 @@
-//! File-system access for the CLI: finding and reading inputs (each file once
-//! per run). Writing is `write.rs`.
+//! A project's inputs on disk: where the config is, and reading everything a
+//! compilation needs, each file once per run. Shared by the CLI and the language
+//! server (which lays its open buffers over what is read here); writing is
+//! `cli/write.rs`.
 
 use std::io::Read;
 use std::path::Path;
@@ -7,6 +9,9 @@ use std::path::Path;
 use std::collections::BTreeMap;
 
 use crate::compile::{Contents, FileInput, Inputs, MAX_CONFIG_BYTES, WRANGLER_FILES};
+
+/// The auth module `build` wires sessions into unless `--auth-module` names another.
+pub const DEFAULT_AUTH_MODULE: &str = "src/lib/auth.ts";
 
 /// Where the config is looked for under the project root, in order.
 pub const CONFIG_CANDIDATES: [&str; 2] = ["quickback/quickback.config.ts", "quickback.config.ts"];
