@@ -7,7 +7,10 @@
 //! that will be replaced or deleted. Only when everything is staged are the
 //! temporary files renamed over their targets (atomic on one file system). If a
 //! rename or a deletion fails, the ones already done are undone from the
-//! backups, so a failure anywhere leaves every file as it was.
+//! backups, so a failure anywhere leaves every file as it was. New content for
+//! a file someone else wrote (the wrangler config, the auth module, Quickback's
+//! env.d.ts) is flushed to disk before its rename; generated files and backups
+//! are not (a rebuild restores them, and a flush costs more than the build).
 //!
 //! **Symlinks.** An output that is a symlink (a wrangler.toml shared by several
 //! workers) is written through: its target is replaced, the link stays.
@@ -62,15 +65,23 @@ pub fn apply(changes: &[(PathBuf, Change, Option<&[u8]>)]) -> Result<(), Failure
             std::fs::create_dir_all(dir).map_err(fail)?;
         }
         let current = std::fs::metadata(&target).ok();
+        // A backup lives only for this run: it is never flushed.
         let backup = match (old, &current) {
             (Some(bytes), Some(meta)) => {
-                Some(stage(dir, &target, bytes, Some(meta)).map_err(fail)?)
+                Some(stage(dir, &target, bytes, Some(meta), false).map_err(fail)?)
             }
             _ => None,
         };
+        // New bytes replacing someone else's file (the wrangler config, the auth
+        // module, Quickback's env.d.ts) are flushed before the rename, so a crash
+        // leaves the old file or the whole new one. A file the compiler generated
+        // (or creates) is not: the next build rewrites it, and each flush costs
+        // about a millisecond, more than the rest of a typical build.
+        let durable =
+            old.is_some_and(|bytes| !crate::emit::is_generated(&crate::project::text(bytes)));
         let new = match change {
             Change::Write(bytes) => {
-                Some(stage(dir, &target, bytes, current.as_ref()).map_err(fail)?)
+                Some(stage(dir, &target, bytes, current.as_ref(), durable).map_err(fail)?)
             }
             Change::Delete => None,
         };
@@ -146,12 +157,13 @@ fn parent(path: &Path) -> &Path {
 }
 
 /// Writes `bytes` to a new exclusive temporary file next to `target`, with the
-/// permissions (and owner, where allowed) of `like`, and flushes it to disk.
+/// permissions (and owner, where allowed) of `like`; `durable`: flushed to disk.
 fn stage(
     dir: &Path,
     target: &Path,
     bytes: &[u8],
     like: Option<&std::fs::Metadata>,
+    durable: bool,
 ) -> io::Result<NamedTempFile> {
     let name = target
         .file_name()
@@ -176,7 +188,9 @@ fn stage(
         file.as_file().set_permissions(meta.permissions())?;
         keep_owner(file.as_file(), meta);
     }
-    file.as_file().sync_all()?;
+    if durable {
+        file.as_file().sync_all()?;
+    }
     Ok(file)
 }
 
