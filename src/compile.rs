@@ -113,11 +113,16 @@ pub fn compile_on_large_stack(
     inputs: Inputs,
     options: Options,
 ) -> std::thread::Result<Compilation> {
-    let deep = match &inputs.config.contents {
-        Contents::Bytes(bytes) => std::str::from_utf8(bytes)
-            .is_ok_and(|text| syntax::needs_large_stack(&inputs.config.path, text)),
-        Contents::Missing | Contents::Unreadable(_) => false,
-    };
+    // Every TypeScript file the compile parses: the config, the env types file
+    // (edited in place when someone else wrote it) and the auth module.
+    let deep = std::iter::once(&inputs.config)
+        .chain(&inputs.existing_outputs)
+        .chain(std::iter::once(&inputs.auth_module))
+        .any(|input| match &input.contents {
+            Contents::Bytes(bytes) => std::str::from_utf8(bytes)
+                .is_ok_and(|text| syntax::needs_large_stack(&input.path, text)),
+            Contents::Missing | Contents::Unreadable(_) => false,
+        });
     if !deep {
         return std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             compile(&inputs, &options)
