@@ -311,15 +311,33 @@ pub fn kept_lines(text: &str) -> Vec<String> {
     kept
 }
 
-/// Opening minus closing brackets on a line (strings and comments included: a rough count).
+/// Opening minus closing brackets on a TOML line, outside one-line strings and
+/// the `#` comment (a bracket in a comment does not close an array).
 fn brackets(line: &str) -> i64 {
-    line.bytes()
-        .map(|b| match b {
-            b'[' | b'{' => 1,
-            b']' | b'}' => -1,
-            _ => 0,
-        })
-        .sum()
+    let mut count = 0;
+    let mut quote = None;
+    let mut escaped = false;
+    for b in line.bytes() {
+        match quote {
+            Some(q) => {
+                if escaped {
+                    escaped = false;
+                } else if b == b'\\' && q == b'"' {
+                    escaped = true;
+                } else if b == q {
+                    quote = None;
+                }
+            }
+            None => match b {
+                b'"' | b'\'' => quote = Some(b),
+                b'#' => break,
+                b'[' | b'{' => count += 1,
+                b']' | b'}' => count -= 1,
+                _ => {}
+            },
+        }
+    }
+    count
 }
 
 /// The tokens of a JSON(C) text (strings, comments, punctuation, other runs),

@@ -193,9 +193,12 @@ fn mutated_fixtures_pass_the_oracle() {
         .collect();
     let bin = Path::new(env!("CARGO_BIN_EXE_quickback-kv"));
     let work = tempfile::tempdir().unwrap();
-    let mut rng = Rng(SEED);
+    // For a longer look by hand: `QK_SMOKE_SEED=7 QK_SMOKE_CASES=20000 cargo test …`.
+    let number = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<u64>().ok());
+    let mut rng = Rng(number("QK_SMOKE_SEED").filter(|&s| s != 0).unwrap_or(SEED));
+    let cases = number("QK_SMOKE_CASES").map_or(CASES, |n| n as usize);
     let mut failures = Vec::new();
-    for n in 0..CASES {
+    for n in 0..cases {
         let mut case = seeds[rng.below(seeds.len())].clone();
         // Mutate one of the case's texts: the config, the wrangler file, or an
         // existing env.d.ts or auth module when the fixture has one.
@@ -204,6 +207,10 @@ fn mutated_fixtures_pass_the_oracle() {
         texts.extend(case.auth_module.as_mut());
         let pick = rng.below(texts.len());
         mutate(&mut rng, texts[pick], &donors);
+        if let Some(trace) = std::env::var_os("QK_SMOKE_TRACE") {
+            // The case about to run, kept when a crash takes the test down.
+            std::fs::write(trace, case.to_bytes()).unwrap();
+        }
         let mut result = oracle::check_compile(&case);
         if result.is_ok() && n % CLI_EVERY == 0 {
             result = oracle::check_cli(&case, bin, &work.path().join("project"));
@@ -367,4 +374,37 @@ fn kept_lines_property_on_fixture_pairs() {
         pairs >= 10 && checked >= 10,
         "expected fixture pairs, found {pairs} ({checked} with a negative check)"
     );
+}
+
+/// Replays one case file by hand: `QK_REPLAY=path cargo test --test fuzz_smoke
+/// replay -- --ignored --nocapture`, in-process on a thread of `QK_REPLAY_STACK`
+/// bytes (default 4 MiB, what `compile_on_large_stack` promises to need at most
+/// on the calling thread for shallow input), then through the binary.
+#[test]
+#[ignore = "a tool for looking at findings"]
+fn replay() {
+    let path = PathBuf::from(std::env::var_os("QK_REPLAY").expect("QK_REPLAY"));
+    let stack = std::env::var("QK_REPLAY_STACK")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(4 << 20);
+    let case = Case::from_bytes(&std::fs::read(path).unwrap());
+    let in_process = std::thread::Builder::new()
+        .stack_size(stack)
+        .spawn(move || {
+            let result = oracle::check_compile(&case);
+            (case, result)
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+    let (case, result) = in_process;
+    println!("in process: {result:?}");
+    let work = tempfile::tempdir().unwrap();
+    let bin = Path::new(env!("CARGO_BIN_EXE_quickback-kv"));
+    println!(
+        "binary: {:?}",
+        oracle::check_cli(&case, bin, &work.path().join("p"))
+    );
+    result.unwrap();
 }
