@@ -10,8 +10,8 @@ use std::ops::Range;
 use toml_edit::{Array, Document, InlineTable, Item, Table, TableLike, Value};
 
 use super::{
-    ENV, Format, KV_NAMESPACES, Key, KeyValue, KvEntry, MARKER_PROBE, Marker, Node, Op, ScopeEdit,
-    Shape, newline_of,
+    ENV, KV_NAMESPACES, Key, KeyValue, KvEntry, MARKER_PROBE, Marker, Node, Op, ScopeEdit, Shape,
+    newline_of,
 };
 use crate::diagnostics::{Code, Diagnostic};
 use crate::span::{FileId, Span};
@@ -808,6 +808,3 @@ fn inline_entry(entry: &KvEntry) -> String {
         .collect();
     format!("{{ {} }}", keys.join(", "))
 }
-
-/// The format this half edits, for the core's messages.
-pub const FORMAT: Format = Format::Toml;

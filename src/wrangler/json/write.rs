@@ -7,10 +7,12 @@ use jsonc_parser::cst::{
 };
 
 use super::read;
-use crate::wrangler::{ENV, Format, KV_NAMESPACES, KvEntry, MARKER_PROBE, Marker, Op, ScopeEdit};
+use crate::wrangler::{
+    ENTRY_KEYS, ENV, Format, KV_NAMESPACES, KeyValue, KvEntry, MARKER_PROBE, Marker, Op, ScopeEdit,
+};
 
 /// The keys of an entry the compiler writes, in the order it writes them.
-const KEYS: [&str; 4] = crate::wrangler::ENTRY_KEYS;
+const KEYS: [&str; 4] = ENTRY_KEYS;
 
 pub(super) fn edit(text: &str, format: Format, edits: &[ScopeEdit]) -> String {
     // `parse` accepted this text with the same parser and options, so neither
@@ -168,50 +170,34 @@ fn create(object: &CstObject) -> Option<CstArray> {
 
 /// A new entry, keys in [`KEYS`] order, optional ones only when wanted.
 fn value(entry: &KvEntry) -> CstInputValue {
-    let mut keys = vec![(
-        "binding".to_string(),
-        CstInputValue::from(entry.binding.as_str()),
-    )];
-    if let Some(id) = &entry.id {
-        keys.push(("id".to_string(), id.as_str().into()));
-    }
-    if let Some(preview_id) = &entry.preview_id {
-        keys.push(("preview_id".to_string(), preview_id.as_str().into()));
-    }
-    if entry.remote {
-        keys.push(("remote".to_string(), true.into()));
-    }
-    CstInputValue::Object(keys)
-}
-
-/// A value the compiler wants for one key of an owned entry.
-enum Wanted<'a> {
-    String(&'a str),
-    True,
+    CstInputValue::Object(
+        entry
+            .keys()
+            .into_iter()
+            .filter_map(|(key, wanted)| Some((key.to_string(), input(wanted?))))
+            .collect(),
+    )
 }
 
 /// Brings an owned entry up to date, one key at a time: an unchanged value is
 /// not rewritten, so its spelling and the rest of its line stay.
 fn update(entry: &CstObject, wanted: &KvEntry) {
-    set(entry, "id", wanted.id.as_deref().map(Wanted::String));
-    set(
-        entry,
-        "preview_id",
-        wanted.preview_id.as_deref().map(Wanted::String),
-    );
-    set(entry, "remote", wanted.remote.then_some(Wanted::True));
+    // `binding` matched already: it is how the entry was found.
+    for (key, value) in wanted.keys().into_iter().skip(1) {
+        set(entry, key, value);
+    }
 }
 
-fn set(entry: &CstObject, key: &str, wanted: Option<Wanted>) {
+fn set(entry: &CstObject, key: &str, wanted: Option<KeyValue>) {
     match (entry.get(key), wanted) {
         (Some(prop), Some(wanted)) => {
             let value = prop.value();
             let holds = match &wanted {
-                Wanted::String(s) => value
+                KeyValue::String(s) => value
                     .and_then(|v| v.as_string_lit())
                     .and_then(|v| v.decoded_value().ok())
                     .is_some_and(|v| v == *s),
-                Wanted::True => value
+                KeyValue::True => value
                     .and_then(|v| v.as_boolean_lit())
                     .is_some_and(|v| v.value()),
             };
@@ -227,10 +213,10 @@ fn set(entry: &CstObject, key: &str, wanted: Option<Wanted>) {
     }
 }
 
-fn input(wanted: Wanted) -> CstInputValue {
+fn input(wanted: KeyValue) -> CstInputValue {
     match wanted {
-        Wanted::String(s) => s.into(),
-        Wanted::True => true.into(),
+        KeyValue::String(s) => s.into(),
+        KeyValue::True => true.into(),
     }
 }
 
