@@ -589,11 +589,26 @@ impl<'m> Object<'m> {
         })
     }
 
+    /// The keys written in this object (spreads included), each with its key's
+    /// and its value's span; computed keys, methods and unevaluable spreads are left out.
+    pub fn keys(&self) -> impl Iterator<Item = (&'m str, Span, Span)> + '_ {
+        self.entries.iter().filter_map(|entry| match entry {
+            Entry::Known {
+                key,
+                key_span,
+                value,
+            } => Some((*key, *key_span, value.span)),
+            Entry::Unknown { .. } => None,
+        })
+    }
+
     /// Every property in written order (a key written twice: its last value, at
     /// its first position). An entry that cannot be evaluated makes this an error,
     /// since it might add keys.
     pub fn fields(&self, path: &str) -> Result<Vec<(&'m str, Field<'m>)>, Diagnostic> {
         let mut out: Vec<(&'m str, Field<'m>)> = Vec::new();
+        // Where each key sits in `out`: a linear pass however many keys there are.
+        let mut slots: std::collections::HashMap<&'m str, usize> = Default::default();
         for entry in &self.entries {
             match entry {
                 Entry::Known {
@@ -605,9 +620,12 @@ impl<'m> Object<'m> {
                         key_span: *key_span,
                         value,
                     };
-                    match out.iter_mut().find(|(k, _)| k == key) {
-                        Some(slot) => slot.1 = field,
-                        None => out.push((key, field)),
+                    match slots.get(key) {
+                        Some(&slot) => out[slot].1 = field,
+                        None => {
+                            slots.insert(key, out.len());
+                            out.push((key, field));
+                        }
                     }
                 }
                 Entry::Unknown { span, what, .. } => {

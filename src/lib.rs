@@ -14,6 +14,7 @@ pub mod compile;
 pub mod diagnostics;
 pub mod emit;
 pub mod eval;
+pub mod known_keys;
 pub mod lsp;
 pub mod model;
 pub mod plan;

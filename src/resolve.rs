@@ -4,6 +4,7 @@
 
 use crate::diagnostics::{Code, Diagnostic, Edit};
 use crate::eval::{Evaluator, Object, Str, Via};
+use crate::known_keys::{self, KnownKeys};
 use crate::model::*;
 use crate::span::Span;
 use crate::syntax::ast::{Element, Expr, ExprKind, ImportKind, Key};
@@ -128,6 +129,7 @@ impl<'a, 'm> Resolver<'a, 'm> {
         };
         let config_expr = self.config_object_expr(export)?;
         let config = self.ok(self.ev.object(config_expr, "default export"))?;
+        self.check_keys(&known_keys::CONFIG, &config, "");
         let mut model = KvModel::default();
 
         if options.scaffold {
@@ -137,6 +139,7 @@ impl<'a, 'm> Resolver<'a, 'm> {
             Some(field) => self.ok(self.ev.object(field.value, "providers"))?,
             None => return Some(model),
         };
+        self.check_keys(&known_keys::PROVIDERS, &providers, "providers");
         if options.scaffold
             && let Some(ProviderConfig::Object(o)) = self
                 .provider(&providers, "runtime", "defineRuntime")
@@ -170,6 +173,7 @@ impl<'a, 'm> Resolver<'a, 'm> {
                     }
                 }
                 ProviderConfig::Object(o) => {
+                    self.check_keys(&known_keys::STORAGE, o, "providers.storage");
                     self.read_id(o, "namespaceId", "providers.storage.namespaceId", &mut ids);
                     primary = self.namespace_options(o, "providers.storage");
                     more = self.namespaces(o);
@@ -182,6 +186,7 @@ impl<'a, 'm> Resolver<'a, 'm> {
         if let Some(auth) = self.provider(&providers, "auth", "defineAuth") {
             model.better_auth = auth.name.value == "better-auth";
             if let ProviderConfig::Object(o) = &auth.config {
+                self.check_keys(&known_keys::AUTH, o, "providers.auth");
                 self.read_id(o, "kvId", "providers.auth.kvId", &mut ids);
                 if model.better_auth {
                     session = self.session(o);
@@ -192,6 +197,7 @@ impl<'a, 'm> Resolver<'a, 'm> {
         if let Some(database) = self.provider(&providers, "database", "defineDatabase")
             && let ProviderConfig::Object(o) = &database.config
         {
+            self.check_keys(&known_keys::DATABASE, o, "providers.database");
             self.read_id(
                 o,
                 "kvNamespaceId",
@@ -473,6 +479,7 @@ impl<'a, 'm> Resolver<'a, 'm> {
             let Some(env_object) = self.ok(self.ev.object(env.value, &env_path)) else {
                 continue;
             };
+            self.check_keys(&known_keys::ENVIRONMENT, &env_object, &env_path);
             let mut ids = IdReads::default();
             self.read_id(
                 &env_object,
@@ -521,6 +528,7 @@ impl<'a, 'm> Resolver<'a, 'm> {
             let Some(o) = self.ok(self.ev.object(item, &item_path)) else {
                 continue;
             };
+            self.check_keys(&known_keys::NAMESPACE, &o, &item_path);
             let mut ids = IdReads::default();
             self.read_id(
                 &o,
@@ -597,6 +605,7 @@ impl<'a, 'm> Resolver<'a, 'm> {
     fn session(&mut self, auth: &Object<'m>) -> Option<Session> {
         let field = self.ok(auth.get("session", "providers.auth.session"))??;
         let o = self.ok(self.ev.object(field.value, "providers.auth.session"))?;
+        self.check_keys(&known_keys::SESSION, &o, "providers.auth.session");
         let storage = self.optional_string(&o, "storage", "providers.auth.session.storage");
         let setting = |r: Option<Resolved<String>>, default: &str| match r {
             Some(r) => Setting {
@@ -709,6 +718,20 @@ impl<'a, 'm> Resolver<'a, 'm> {
         Setting {
             value: total.ceil() as u64,
             origin: Some(origin),
+        }
+    }
+
+    /// `config::unknown-key` for the keys of `object` its table does not know; a
+    /// key reached twice (one const spread into two objects) is reported once.
+    fn check_keys(&mut self, table: &KnownKeys, object: &Object<'m>, path: &str) {
+        for d in known_keys::check(table, object, path) {
+            let seen = self
+                .diagnostics
+                .iter()
+                .any(|o| o.code == d.code && o.primary().span == d.primary().span);
+            if !seen {
+                self.diagnostics.push(d);
+            }
         }
     }
 

@@ -514,6 +514,82 @@ fn an_open_wrangler_file_alone_is_checked_with_the_config_on_disk() {
 }
 
 #[test]
+fn a_misspelt_key_is_renamed_by_its_quick_fix() {
+    let text = r#"import { defineConfig, defineStorage } from "@quickback/compiler";
+
+export default defineConfig({
+  providers: {
+    storage: defineStorage("kv", { namspaceId: "0f2ac74b498b48028cb68387c421e279" }),
+  },
+});
+"#;
+    let dir = project(text, None);
+    let root = dir.path();
+    let config = uri(root, "quickback/quickback.config.ts");
+    let mut client = Client::initialized(root);
+    client.open(&config, "typescript", 1, text);
+    let published = client.diagnostics(&config);
+    let diagnostics = published["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .clone();
+    let d = diagnostics
+        .iter()
+        .find(|d| d["code"] == "config::unknown-key")
+        .unwrap_or_else(|| panic!("no unknown-key warning: {diagnostics:#?}"))
+        .clone();
+    assert_eq!(d["severity"], 2, "a warning");
+    assert_eq!(range_start(&d["range"]), position(text, "namspaceId"));
+    assert!(
+        d["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("did you mean `namespaceId`?"),
+        "{d}"
+    );
+
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({ "textDocument": { "uri": config }, "range": d["range"], "context": { "diagnostics": [d] } }),
+    );
+    let actions = actions["result"].as_array().expect("code actions").clone();
+    assert_eq!(actions.len(), 1, "{actions:#?}");
+    assert_eq!(actions[0]["title"], "rename to `namespaceId`");
+    let edits = actions[0]["edit"]["changes"][config.as_str()]
+        .as_array()
+        .expect("edits to the config")
+        .clone();
+    let fixed = apply_edits(text, &edits);
+    assert!(fixed.contains("{ namespaceId: \"0f2a"), "{fixed}");
+    let changes: Vec<Value> = edits
+        .iter()
+        .map(|e| json!({ "range": e["range"], "text": e["newText"] }))
+        .collect();
+    client.change(&config, 2, Value::Array(changes));
+    let published = client.diagnostics(&config);
+    assert_eq!(published["version"], 2);
+    assert_eq!(
+        published["diagnostics"],
+        json!([]),
+        "fixed: no warning left"
+    );
+    assert_eq!(client.shutdown_and_exit().code(), Some(0));
+
+    // The fixed config builds without the warning.
+    std::fs::write(root.join("quickback/quickback.config.ts"), &fixed).expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_quickback-kv"))
+        .args(["build", "--deny-warnings", "--quiet", "--root"])
+        .arg(root)
+        .output()
+        .expect("run build");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
 fn bad_requests_get_error_responses_and_the_server_lives_on() {
     let dir = project(VALID, None);
     let root = dir.path();

@@ -136,7 +136,7 @@ fn explain(code: Option<&str>) -> u8 {
                 "{} ({})\n\n{}",
                 code.as_str(),
                 code.severity().as_str(),
-                code.explanation()
+                code.full_explanation()
             );
             EXIT_OK
         }

@@ -122,6 +122,20 @@ pipeline injects a per-deployment namespace id), or give a fallback:
 "Two spellings of one option are set together, such as `expiresIn` (seconds)
 and `expiresInDays`. Keep one of them.";
 
+    ConfigUnknownKey = "config::unknown-key", Warning, Input,
+"A config object that quickback-kv reads has a key it does not know, most often
+a misspelt option (`namspaceId`, `kvNamespaceID`, `keyprefix`). The key is
+ignored, so the option it was meant to be is not set.
+
+In the objects whose keys quickback-kv knows completely (the KV storage
+provider, its `namespaces` entries and `environments`, the session options),
+every unknown key is reported. In objects that also hold other tools' options
+(the config's top level, `providers`, `defineAuth`, `defineDatabase`), only keys
+that look like a misspelt KV key are; their other keys are left alone. When a
+known key is close (ignoring case, `_` and `-`, and a small number of typing
+mistakes), the help names it and the language server offers to rename it.
+The keys of each object:";
+
     ConfigUnrecognizedProvider = "config::unrecognized-provider", Error, Input,
 "A provider is built by a function quickback-kv does not recognise.
 
@@ -303,6 +317,17 @@ it may be replaced. This is a failure of the environment (exit code 2).";
 }
 
 impl Code {
+    /// The explanation as `explain` prints it: for `config::unknown-key`, followed
+    /// by the tables of known keys (`known_keys`), so they are written once.
+    pub fn full_explanation(self) -> String {
+        let mut text = self.explanation().to_string();
+        if self == Code::ConfigUnknownKey {
+            text.push_str("\n\n");
+            text.push_str(&crate::known_keys::tables_text());
+        }
+        text
+    }
+
     pub fn from_name(name: &str) -> Option<Code> {
         Code::ALL.iter().copied().find(|c| c.as_str() == name)
     }

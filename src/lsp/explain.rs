@@ -77,7 +77,7 @@ pub fn reference() -> String {
             code.as_str(),
             code.severity().as_str()
         );
-        out.push_str(&markdown(code.explanation()));
+        out.push_str(&markdown(&code.full_explanation()));
     }
     out
 }
