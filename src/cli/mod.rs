@@ -229,6 +229,10 @@ fn run(args: &CommonArgs, mode: Mode) -> u8 {
     let (inputs, config_display) = project::read_inputs(&paths, project::process_env());
     // Each output's current bytes, as read once for the compile.
     let current = project::current_outputs(&inputs);
+    if mode == Mode::Build {
+        let outputs: Vec<PathBuf> = current.keys().map(|p| root.join(p)).collect();
+        write::remove_debris(&outputs, &root);
+    }
     let options = compile::Options {
         env_types_path: args.env_types.clone(),
         session_adapter_path: args.session_adapter.clone(),

@@ -34,7 +34,8 @@ pub fn check(args: &CommonArgs) -> Result<(), String> {
     Ok(())
 }
 
-/// Outputs are written relative to the root: no absolute path, no `..`.
+/// Outputs are written relative to the root: no absolute path, no `..` (even one
+/// that stays inside lexically: through a linked directory it need not).
 fn inside_root(flag: &str, path: &str) -> Result<(), String> {
     let p = Path::new(path);
     let escapes = p.has_root()
@@ -46,8 +47,8 @@ fn inside_root(flag: &str, path: &str) -> Result<(), String> {
         });
     if escapes {
         return Err(format!(
-            "{flag} {path:?} leads outside the project root; outputs are written relative \
-             to it (give a path inside it, or pass --allow-outside-root)"
+            "{flag} {path:?} is absolute or has `..`: outputs are written inside the project \
+             root, relative to it (give such a path, or pass --allow-outside-root)"
         ));
     }
     Ok(())

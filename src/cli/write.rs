@@ -91,9 +91,6 @@ pub fn apply(
     confine: &Confine,
 ) -> Result<(), Failure> {
     let targets = targets(changes, confine)?;
-    for dir in dirs_inside(&targets, confine.root) {
-        debris::remove_stale(&dir);
-    }
     let mut staged = Vec::new();
     for ((path, change, old), target) in changes.iter().zip(targets) {
         let fail = |error| Failure {
@@ -257,19 +254,24 @@ fn inside(path: &Path, root: &Path) -> bool {
     real.starts_with(root) && rest.iter().all(|c| *c != "..")
 }
 
-/// The directories of `targets` that lie inside `root`, each once.
-fn dirs_inside(targets: &[PathBuf], root: &Path) -> Vec<PathBuf> {
+/// Removes killed builds' temporary files next to every path a build may write
+/// (`debris.rs`), in the directories of their targets that lie inside `root`.
+/// Call it holding the exclusive lock.
+pub fn remove_debris(paths: &[PathBuf], root: &Path) {
     let Ok(root) = std::fs::canonicalize(root) else {
-        return Vec::new();
+        return;
     };
-    let mut dirs: Vec<PathBuf> = targets
+    let mut dirs: Vec<PathBuf> = paths
         .iter()
-        .filter_map(|t| std::fs::canonicalize(parent(t)).ok())
+        .filter_map(|p| resolve(p).ok())
+        .filter_map(|t| std::fs::canonicalize(parent(&t)).ok())
         .filter(|d| d.starts_with(&root))
         .collect();
     dirs.sort();
     dirs.dedup();
-    dirs
+    for dir in dirs {
+        debris::remove_stale(&dir);
+    }
 }
 
 /// Fails when `target` no longer holds `old` (`None`: absent), the bytes the
