@@ -120,12 +120,18 @@ pub fn main() -> ExitCode {
     };
     signals::ignore_file_size_signal();
     let common = match &cli.command {
-        Command::Build(args) => Some(&args.common),
-        Command::Check(args) => Some(args),
+        Command::Build(args) => Some(("build", &args.common)),
+        Command::Check(args) => Some(("check", args)),
         _ => None,
     };
-    if let Some(Err(message)) = common.map(paths::check) {
-        let _ = Cli::command()
+    if let Some((name, Err(message))) = common.map(|(name, args)| (name, paths::check(args))) {
+        let mut command = Cli::command();
+        let command = command
+            .find_subcommand_mut(name)
+            .cloned()
+            .unwrap_or(command);
+        let _ = command
+            .bin_name(format!("quickback-kv {name}"))
             .error(clap::error::ErrorKind::ValueValidation, message)
             .print();
         return ExitCode::from(EXIT_FAILURE);
