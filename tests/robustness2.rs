@@ -458,3 +458,62 @@ fn control_characters_in_the_config_path_stay_out_of_a_new_wrangler_toml() {
     let output = finish(check).unwrap();
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
 }
+
+#[test]
+fn the_language_server_reports_a_fifo_without_blocking() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let dir = project(None);
+    let root = dir.path();
+    fifo(&root.join("wrangler.toml"));
+    let config = root.join("quickback/quickback.config.ts");
+    let uri = format!("file://{}", config.display());
+    let mut child = Command::new(bin())
+        .arg("lsp")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    for message in [
+        serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}}),
+        serde_json::json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}),
+        serde_json::json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {"uri": uri, "languageId": "typescript", "version": 1, "text": CONFIG}}}),
+    ] {
+        let body = message.to_string();
+        write!(stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+    }
+    stdin.flush().unwrap();
+    // Read framed messages on a thread until the diagnostics for the config arrive.
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let (found, received) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        loop {
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                if stdout.read_line(&mut line).unwrap_or(0) == 0 {
+                    return;
+                }
+                if let Some(n) = line.trim().strip_prefix("Content-Length: ") {
+                    length = n.parse().unwrap();
+                }
+                if line == "\r\n" {
+                    break;
+                }
+            }
+            let mut body = vec![0; length];
+            stdout.read_exact(&mut body).unwrap();
+            let body = String::from_utf8(body).unwrap();
+            if body.contains("publishDiagnostics") && body.contains("wrangler") {
+                let _ = found.send(body);
+                return;
+            }
+        }
+    });
+    let body = received.recv_timeout(GUARD);
+    let _ = child.kill();
+    let _ = child.wait();
+    let body = body.expect("the server answered with diagnostics despite the FIFO");
+    assert!(body.contains("not a regular file"), "{body}");
+}
