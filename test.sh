@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh machine:
 #   0. the formatting check (`cargo fmt --check`);
-#   1. the Rust tests (unit tests, every fixture under fixtures/, the CLI tests, and
-#      tests/fuzz_smoke.rs: the fuzzing oracle on 1,000 fixed-seed mutations);
+#   1. the Rust tests (unit tests, every fixture under fixtures/, the CLI tests,
+#      tests/fuzz_smoke.rs: the fuzzing oracle on 1,000 fixed-seed mutations, and
+#      tests/robustness2.rs's fault injection, which installs strace);
 #   2. the pinned Node toolchain from tests/package-lock.json (`npm ci`, Node 22 included);
 #   3. the npm packages (npm, pnpm), actionlint on the workflows and the action, the
 #      pre-commit hook (Python tools pinned in tests/requirements.txt);
@@ -17,6 +18,17 @@ export CARGO_TERM_COLOR=never
 
 echo "== cargo fmt --check (the tree is rustfmt-formatted; run \`cargo fmt\`)"
 cargo fmt --check
+
+# tests/robustness2.rs injects faults with strace (races, kills, signals between
+# renames); it is installed here when missing, and under CI=true the tests fail
+# without it, never skip.
+if ! command -v strace >/dev/null 2>&1; then
+  echo "strace not found: installing Debian's strace"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq strace >/dev/null; } \
+    || echo "strace could not be installed" >&2
+fi
 
 echo "== cargo test"
 cargo test --locked

@@ -236,7 +236,7 @@ fn run(inputs: &Inputs, options: &Options, c: &mut Compilation) -> Vec<Output> {
                 .map_or(DEFAULT_COMPATIBILITY_DATE, |d| d.value.as_str());
             let header_comment = format!(
                 "# Created by quickback-kv from {}. Everything but the entries marked\n# \"Managed by quickback-kv\" is yours to edit.\n",
-                inputs.config.path.replace('\n', " ")
+                header.config_path
             );
             let scaffold = wrangler::toml::Scaffold {
                 header: &header_comment,

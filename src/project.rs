@@ -88,17 +88,39 @@ fn display_path(root: &Path, path: &Path) -> String {
 
 /// Reads at most `limit` bytes (enough to tell a file is too large).
 fn read(path: &Path, limit: usize) -> Contents {
-    match std::fs::File::open(path) {
+    match read_regular(path, limit) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Contents::Missing,
         Err(e) => Contents::Unreadable(e.to_string()),
-        Ok(file) => {
-            let mut bytes = Vec::new();
-            match file.take(limit as u64).read_to_end(&mut bytes) {
-                Ok(_) => Contents::Bytes(bytes),
-                Err(e) => Contents::Unreadable(e.to_string()),
-            }
-        }
+        Ok(bytes) => Contents::Bytes(bytes),
     }
+}
+
+/// The one way a project file is read (by `build`, `check`, the language server
+/// and watch mode): only a regular file (after following links), never more than
+/// `limit` bytes. A FIFO, a device such as `/dev/zero`, a socket or a directory
+/// is an error (`InvalidInput`, "not a regular file"), found without blocking:
+/// the file is opened non-blocking and checked with `fstat` on the open handle,
+/// so a path swapped for a FIFO between the two cannot hang the run either.
+pub fn read_regular(path: &Path, limit: usize) -> std::io::Result<Vec<u8>> {
+    let not_regular =
+        || std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a regular file");
+    if !std::fs::metadata(path)?.is_file() {
+        return Err(not_regular());
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options.open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(not_regular());
+    }
+    let mut bytes = Vec::new();
+    file.take(limit as u64).read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 /// The bytes each possible output had when the inputs were read (`None`:

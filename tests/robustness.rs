@@ -191,7 +191,7 @@ fn a_failure_while_staging_leaves_every_file_as_it_was() {
         (root.join("b.txt"), Change::Write(b"new b"), None),
         (root.join("blocker/c.txt"), Change::Write(b"new c"), None),
     ];
-    let failure = write::apply(&changes).unwrap_err();
+    let failure = write::apply(&changes, &write::Confine::within(root)).unwrap_err();
     assert_eq!(failure.path, root.join("blocker/c.txt"));
     assert_eq!(
         oracle::snapshot(root),
@@ -223,7 +223,7 @@ fn a_failure_while_replacing_undoes_the_replacements_already_done() {
         ),
         (root.join("c.txt"), Change::Write(b"new c"), None),
     ];
-    let failure = write::apply(&changes).unwrap_err();
+    let failure = write::apply(&changes, &write::Confine::within(root)).unwrap_err();
     assert_eq!(failure.path, root.join("c.txt"));
     assert_eq!(oracle::snapshot(root), before, "every file as it was");
 }

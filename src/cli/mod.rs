@@ -1,7 +1,10 @@
 //! The command line: argument parsing and dispatch. The only code that reads
 //! the environment, touches files, knows about terminals and picks exit codes.
 
+mod debris;
+mod paths;
 mod report;
+mod signals;
 mod watch;
 pub mod write;
 
@@ -10,7 +13,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::compile::{self, Action};
 use crate::diagnostics::{Cause, Code, Severity};
@@ -84,6 +87,9 @@ pub struct CommonArgs {
     /// Print only diagnostics, not the summary
     #[arg(long, short)]
     pub quiet: bool,
+    /// Let --env-types, --session-adapter and --auth-module (and dangling symbolic links at output paths) lead outside the root
+    #[arg(long)]
+    pub allow_outside_root: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -112,6 +118,29 @@ pub fn main() -> ExitCode {
             });
         }
     };
+    signals::ignore_file_size_signal();
+    let common = match &cli.command {
+        Command::Build(args) => Some(("build", &args.common)),
+        Command::Check(args) => Some(("check", args)),
+        _ => None,
+    };
+    if let Some((name, Err(message))) = common.map(|(name, args)| (name, paths::check(args))) {
+        let mut command = Cli::command();
+        let command = command
+            .find_subcommand_mut(name)
+            .cloned()
+            .unwrap_or(command);
+        let _ = command
+            .bin_name(format!("quickback-kv {name}"))
+            .error(clap::error::ErrorKind::ValueValidation, message)
+            .print();
+        return ExitCode::from(EXIT_FAILURE);
+    }
+    if let Command::Build(args) = &cli.command
+        && !args.watch
+    {
+        signals::defer_during_writes();
+    }
     ExitCode::from(match cli.command {
         Command::Build(args) if args.watch => watch::run(&args.common),
         Command::Build(args) => run(&args.common, Mode::Build),
@@ -206,6 +235,10 @@ fn run(args: &CommonArgs, mode: Mode) -> u8 {
     let (inputs, config_display) = project::read_inputs(&paths, project::process_env());
     // Each output's current bytes, as read once for the compile.
     let current = project::current_outputs(&inputs);
+    if mode == Mode::Build {
+        let outputs: Vec<PathBuf> = current.keys().map(|p| root.join(p)).collect();
+        write::remove_debris(&outputs, &root);
+    }
     let options = compile::Options {
         env_types_path: args.env_types.clone(),
         session_adapter_path: args.session_adapter.clone(),
@@ -282,7 +315,14 @@ fn run(args: &CommonArgs, mode: Mode) -> u8 {
         };
         results.push((output.path.clone(), status));
     }
-    if let Err(failure) = write::apply(&changes) {
+    let confine = write::Confine {
+        root: &root,
+        allow_outside_root: args.allow_outside_root,
+    };
+    // A signal during the writes stops them; they are undone, then the run dies of it.
+    signals::writing(true);
+    let applied = write::apply(&changes, &confine);
+    if let Err(failure) = applied {
         let shown = failure
             .path
             .strip_prefix(&root)
@@ -294,8 +334,10 @@ fn run(args: &CommonArgs, mode: Mode) -> u8 {
             failure.error
         ));
         reporter.finish(&compilation, &[]);
+        signals::writing(false);
         return EXIT_FAILURE;
     }
+    signals::writing(false);
     reporter.finish(&compilation, &results);
     if results
         .iter()

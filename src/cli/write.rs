@@ -12,8 +12,25 @@
 //! env.d.ts) is flushed to disk before its rename; generated files and backups
 //! are not (a rebuild restores them, and a flush costs more than the build).
 //!
+//! **A save during the build.** After staging, and immediately before the first
+//! rename, every target is read again and compared with the bytes the compile
+//! read; if any differs (a user saved `wrangler.toml` or `auth.ts` meanwhile),
+//! nothing is replaced and the run fails, so the save survives. POSIX has no
+//! compare-and-rename, so a window remains: a save landing between that last
+//! read and the renames (microseconds: a few `rename` calls), or written in place
+//! into the old file after its rename, is still replaced. Staging (the slow part:
+//! directories, temporary files, flushes) happens before the check, outside it.
+//!
 //! **Symlinks.** An output that is a symlink (a wrangler.toml shared by several
-//! workers) is written through: its target is replaced, the link stays.
+//! workers) is written through: its target is replaced, the link stays. A
+//! dangling link is followed only while the file it would create stays inside
+//! the project root (unless `--allow-outside-root`): a stale link must not make
+//! the build create files and directories elsewhere. Two outputs that are one
+//! file (through links) are refused.
+//!
+//! **Debris and signals.** Temporary names and removing a killed build's debris:
+//! `debris.rs`; SIGINT/SIGTERM/SIGHUP during the writes: `signals.rs` (they
+//! stop the writes at the next step, which are then undone as after a failure).
 //!
 //! **Lock.** A run holds an advisory lock on the project root directory itself
 //! (`flock` on the directory; a `.quickback-kv.lock` file in the root where
@@ -26,6 +43,23 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use tempfile::NamedTempFile;
+
+use super::{debris, signals};
+
+/// Where a run may write: inside `root`, unless the user typed `--allow-outside-root`.
+pub struct Confine<'a> {
+    pub root: &'a Path,
+    pub allow_outside_root: bool,
+}
+
+impl Confine<'_> {
+    pub fn within(root: &Path) -> Confine<'_> {
+        Confine {
+            root,
+            allow_outside_root: false,
+        }
+    }
+}
 
 /// What to do at one path.
 pub enum Change<'a> {
@@ -52,14 +86,17 @@ struct Staged {
 
 /// Applies every change or none (see the module comment). `old` gives the
 /// current bytes of each path (`None`: absent), as the run read them once.
-pub fn apply(changes: &[(PathBuf, Change, Option<&[u8]>)]) -> Result<(), Failure> {
+pub fn apply(
+    changes: &[(PathBuf, Change, Option<&[u8]>)],
+    confine: &Confine,
+) -> Result<(), Failure> {
+    let targets = targets(changes, confine)?;
     let mut staged = Vec::new();
-    for (path, change, old) in changes {
+    for ((path, change, old), target) in changes.iter().zip(targets) {
         let fail = |error| Failure {
             path: path.clone(),
             error,
         };
-        let target = resolve(path).map_err(fail)?;
         let dir = parent(&target);
         if let Change::Write(_) = change {
             std::fs::create_dir_all(dir).map_err(fail)?;
@@ -90,12 +127,22 @@ pub fn apply(changes: &[(PathBuf, Change, Option<&[u8]>)]) -> Result<(), Failure
             new,
             backup,
         });
+        if signals::interrupted() {
+            return Err(fail(interrupted()));
+        }
+    }
+    for (s, (path, _, old)) in staged.iter().zip(changes) {
+        unchanged_since_read(&s.target, *old).map_err(|error| Failure {
+            path: path.clone(),
+            error,
+        })?;
     }
     // Everything is staged: replace, undoing on the first failure.
     let mut done: Vec<&mut Staged> = Vec::new();
     let mut failure = None;
     for (s, (path, _, _)) in staged.iter_mut().zip(changes) {
         let result = match s.new.take() {
+            _ if signals::interrupted() => Err(interrupted()),
             Some(new) => new.persist(&s.target).map(drop).map_err(|e| e.error),
             None => match std::fs::remove_file(&s.target) {
                 Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
@@ -150,6 +197,104 @@ fn resolve(path: &Path) -> io::Result<PathBuf> {
     }
 }
 
+/// Each change's target ([`resolve`]), refusing a dangling link that leads out
+/// of the root and two changes to one file.
+fn targets(
+    changes: &[(PathBuf, Change, Option<&[u8]>)],
+    confine: &Confine,
+) -> Result<Vec<PathBuf>, Failure> {
+    let root = std::fs::canonicalize(confine.root).unwrap_or_else(|_| confine.root.into());
+    let mut seen = std::collections::HashMap::new();
+    let mut targets = Vec::new();
+    for (path, _, _) in changes {
+        let fail = |error| Failure {
+            path: path.clone(),
+            error,
+        };
+        let target = resolve(path).map_err(fail)?;
+        let created = std::fs::symlink_metadata(&target).is_err();
+        if created && &target != path && !confine.allow_outside_root && !inside(&target, &root) {
+            return Err(fail(io::Error::other(
+                "it is a dangling symbolic link leading out of the project root \
+                 (--allow-outside-root follows it)",
+            )));
+        }
+        let key = std::fs::canonicalize(&target).unwrap_or_else(|_| target.clone());
+        if let Some(other) = seen.insert(key, path.clone()) {
+            return Err(fail(io::Error::other(format!(
+                "it is the same file as {} (through a symbolic link)",
+                other.display()
+            ))));
+        }
+        targets.push(target);
+    }
+    Ok(targets)
+}
+
+/// Whether `path` (which need not exist) lies inside the canonical `root`: its
+/// nearest existing ancestor, resolved, is in the root, and the part that does
+/// not exist yet has no `..`.
+fn inside(path: &Path, root: &Path) -> bool {
+    let mut existing = path;
+    let mut rest = Vec::new();
+    while std::fs::symlink_metadata(existing).is_err() {
+        let (Some(up), Some(name)) = (existing.parent(), existing.file_name()) else {
+            return false;
+        };
+        rest.push(name);
+        existing = up;
+    }
+    let Ok(real) = std::fs::canonicalize(if existing.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        existing
+    }) else {
+        return false;
+    };
+    real.starts_with(root) && rest.iter().all(|c| *c != "..")
+}
+
+/// Removes killed builds' temporary files next to every path a build may write
+/// (`debris.rs`), in the directories of their targets that lie inside `root`.
+/// Call it holding the exclusive lock.
+pub fn remove_debris(paths: &[PathBuf], root: &Path) {
+    let Ok(root) = std::fs::canonicalize(root) else {
+        return;
+    };
+    let mut dirs: Vec<PathBuf> = paths
+        .iter()
+        .filter_map(|p| resolve(p).ok())
+        .filter_map(|t| std::fs::canonicalize(parent(&t)).ok())
+        .filter(|d| d.starts_with(&root))
+        .collect();
+    dirs.sort();
+    dirs.dedup();
+    for dir in dirs {
+        debris::remove_stale(&dir);
+    }
+}
+
+/// Fails when `target` no longer holds `old` (`None`: absent), the bytes the
+/// compile read: someone saved it during the build.
+fn unchanged_since_read(target: &Path, old: Option<&[u8]>) -> io::Result<()> {
+    let now = match crate::project::read_regular(target, crate::compile::MAX_CONFIG_BYTES + 1) {
+        Ok(bytes) => Some(bytes),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+        Err(e) => return Err(e),
+    };
+    if now.as_deref() == old {
+        Ok(())
+    } else {
+        Err(io::Error::other(
+            "it changed after this build read it (saved meanwhile?); run the build again",
+        ))
+    }
+}
+
+fn interrupted() -> io::Error {
+    io::Error::new(io::ErrorKind::Interrupted, "interrupted by a signal")
+}
+
 fn parent(path: &Path) -> &Path {
     path.parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -165,13 +310,9 @@ fn stage(
     like: Option<&std::fs::Metadata>,
     durable: bool,
 ) -> io::Result<NamedTempFile> {
-    let name = target
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let prefix = format!(".{name}.");
+    let prefix = debris::prefix(target);
     let mut builder = tempfile::Builder::new();
-    builder.prefix(&prefix).suffix(".quickback-kv.tmp");
+    builder.prefix(&prefix).suffix(debris::SUFFIX);
     #[cfg(unix)]
     let default_mode = {
         use std::os::unix::fs::PermissionsExt;
@@ -244,9 +385,15 @@ pub fn lock(root: &Path, kind: LockKind) -> io::Result<Lock> {
     }
 }
 
+/// The root directory itself; `O_DIRECTORY` and `O_NONBLOCK` so a root that is
+/// a FIFO fails at once instead of blocking.
 #[cfg(unix)]
 fn open_lock_file(root: &Path, _kind: LockKind) -> io::Result<File> {
-    File::open(root)
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_DIRECTORY | libc::O_NONBLOCK)
+        .open(root)
 }
 
 #[cfg(not(unix))]
