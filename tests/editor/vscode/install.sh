@@ -7,7 +7,7 @@
 # (allowScripts); node-gyp gets Node 24's headers from npm_config_nodedir.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-tmp="$here/../../.tmp"
+tmp="$(cd "$here/../.." && pwd)/.tmp"
 key=$(cat "$here/node/package-lock.json" "$here/server/package-lock.json" | sha256sum | cut -c1-16)
 dir="$tmp/vscode-$key"
 if [ -f "$dir/ok" ]; then
