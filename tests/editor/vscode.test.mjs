@@ -82,6 +82,7 @@ before(async () => {
       "editor.quickSuggestions": { other: false, comments: false, strings: false },
       "editor.suggestOnTriggerCharacters": false,
       "editor.hover.delay": 100,
+      "files.autoSave": "off",
       "workbench.startupEditor": "none",
       "workbench.tips.enabled": false,
       "security.workspace.trust.enabled": false,
@@ -153,7 +154,7 @@ async function inWorkbench(t, folder, body) {
   } catch (e) {
     const shot = path.join(repo, "tests/.tmp", `vscode-failure-${t.name.replace(/\W+/g, "-").slice(0, 60)}.png`);
     await page.screenshot({ path: shot }).catch(() => undefined);
-    throw new Error(`${e.message}\n(screenshot: ${shot})`, { cause: e });
+    throw new Error(`${e.stack}\n(screenshot: ${shot})`, { cause: e });
   } finally {
     await context.close();
   }
@@ -167,7 +168,12 @@ async function quickOpen(page, file) {
   await page.locator(".quick-input-list .monaco-list-row", { hasText: path.basename(file) }).first().waitFor();
   await page.keyboard.press("Enter");
   await page.locator(`.tab.active[data-resource-name="${path.basename(file)}"]`).waitFor();
-  await page.locator(".monaco-editor .view-lines").first().click();
+  await focusEditor(page);
+}
+
+/** Gives the visible editor the keyboard focus. */
+async function focusEditor(page) {
+  await page.locator(".editor-instance .monaco-editor .view-lines:visible").first().click();
 }
 
 async function runCommand(page, title) {
@@ -244,7 +250,7 @@ test("VS Code shows the coded diagnostic, the provenance hover and the CLI's qui
     assert.ok(row.includes("give different namespace ids"), row);
 
     // Hover on the namespace id: where it came from.
-    await page.locator(".monaco-editor .view-lines").first().click();
+    await focusEditor(page);
     await goTo(page, line, column + 3);
     await page.keyboard.press("Control+K");
     await page.keyboard.press("Control+I");
@@ -280,9 +286,10 @@ test("VS Code shows the coded diagnostic, the provenance hover and the CLI's qui
     assert.ok(wranglerRows.some((r) => r.includes("wrangler.toml")), wranglerRows.join("\n"));
     const idRow = wranglerRows.find((r) => r.includes("kv::conflicting-namespace-ids"));
     assert.ok(idRow.includes(`[Ln ${lineOf(wranglerText, `id = "${KV_ID}"`)}, Col 6]`), idRow);
-    await page.locator(".monaco-editor .view-lines").first().click();
+    await focusEditor(page);
     await runCommand(page, "File: Revert File");
     await waitFor(async () => (await problems(page)).length === 0, "reverting wrangler.toml left a problem");
+    assert.equal(readFileSync(path.join(withBinary, "wrangler.toml"), "utf8"), wranglerText, "the edits were never saved");
 
     // Build now: the outputs the CLI writes, from the saved files.
     await runCommand(page, "quickback-kv: Build now");
