@@ -49,7 +49,9 @@ export function find(setting: string, folders: string[]): Lookup {
 }
 
 function libc(): string | undefined {
-  if (process.platform !== "linux") return undefined;
+  if (process.platform !== "linux" || !process.report) return undefined;
+  // No network lookups in the report (they can stall on a machine without DNS).
+  (process.report as { excludeNetwork?: boolean }).excludeNetwork = true;
   const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined;
   return report?.header?.glibcVersionRuntime ? "glibc" : "musl";
 }

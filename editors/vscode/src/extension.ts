@@ -97,7 +97,8 @@ async function start(): Promise<void> {
     status.tooltip = lookup.missing;
     status.show();
     output.appendLine(`quickback-kv: ${lookup.missing}`);
-    await tellMissing(lookup.missing);
+    // Not awaited: activation must not wait for the user to answer the notification.
+    void tellMissing(lookup.missing);
     return;
   }
   binary = lookup.found.path;
