@@ -12,6 +12,7 @@ import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { createServer } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { installWithNpm, packPackages } from "../npm/packages.mjs";
@@ -106,7 +107,8 @@ before(async () => {
   const common = ["--user-data-dir", userData, "--extensions-dir", path.join(work, "extensions")];
   ok(codeServer, [...common, "--install-extension", vsix], { env });
 
-  port = 20_000 + (process.pid % 20_000);
+  port = await freePort();
+  // Its own process group, so `after` ends code-server and every process it started.
   server = spawn(
     codeServer,
     [
@@ -117,7 +119,7 @@ before(async () => {
       "--disable-update-check",
       "--disable-workspace-trust",
     ],
-    { env, stdio: ["ignore", "pipe", "pipe"] },
+    { env, stdio: ["ignore", "pipe", "pipe"], detached: true },
   );
   let log = "";
   server.stdout.on("data", (d) => (log += d));
@@ -130,8 +132,20 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
-  server?.kill();
+  if (server?.pid) process.kill(-server.pid, "SIGTERM");
 });
+
+/** A port no other process listens on (the system picks it). */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.on("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
 
 async function waitFor(check, message) {
   const deadline = Date.now() + WAIT;

@@ -14,7 +14,7 @@ if [ -f "$dir/ok" ]; then
   echo "$dir"
   exit 0
 fi
-rm -rf "$tmp"/vscode-*
+rm -rf "$tmp"/vscode-????????????????  # an install for other lockfiles
 mkdir -p "$dir/node" "$dir/server"
 cp "$here/node/package.json" "$here/node/package-lock.json" "$dir/node/"
 cp "$here/server/package.json" "$here/server/package-lock.json" "$dir/server/"
