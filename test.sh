@@ -7,7 +7,8 @@
 #   2. the pinned Node toolchain from tests/package-lock.json (`npm ci`, Node 22 included);
 #   3. the npm packages (npm, pnpm), actionlint on the workflows and the action, the
 #      pre-commit hook (Python tools pinned in tests/requirements.txt);
-#   4. the editor test: Neovim's LSP client against `quickback-kv lsp` (installs neovim);
+#   4. the editor tests: Neovim's LSP client against `quickback-kv lsp` (installs neovim),
+#      then the VS Code extension in a real VS Code (code-server; installs chromium);
 #   5. the real-tool tests (tsc, wrangler, Miniflare/workerd, Better Auth) on projects
 #      built by the binary `cargo test` already compiled (debug: the real tools do not
 #      need its speed, and a release build would compile every dependency again)
@@ -101,6 +102,40 @@ else
   echo "SKIPPED the editor test: no nvim (allowed outside CI only)" >&2
 fi
 # ---- end of the editor test -----------------------------------------------------------
+
+# ---- editor test: the VS Code extension (editors/vscode) in a real VS Code --------------
+# code-server (VS Code's server and workbench) on Node 24, installed by
+# tests/editor/vscode/install.sh into tests/.tmp/vscode-<key> (the key: its lockfiles, so
+# code-server's and Node's versions; a warm run reuses it), driven through Debian's
+# Chromium by tests/editor/vscode.test.mjs. chromium and libkrb5-dev (code-server's
+# native build) are installed here when missing; in CI a missing tool fails the run.
+echo "== editor: the VS Code extension in code-server"
+vscode_start=$SECONDS
+if [ ! -x /usr/lib/chromium/chromium ] || ! dpkg -s libkrb5-dev >/dev/null 2>&1; then
+  echo "chromium or libkrb5-dev not found: installing Debian's"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium libkrb5-dev >/dev/null; } \
+    || echo "chromium or libkrb5-dev could not be installed" >&2
+fi
+if [ -x /usr/lib/chromium/chromium ] && vscode_dir=$(tests/editor/vscode/install.sh); then
+  # The extension: npm ci only when its lockfile changed; packaged every run (seconds).
+  ext=editors/vscode
+  if ! cmp -s "$ext/package-lock.json" "$ext/node_modules/.installed-lock.json"; then
+    PATH="$PWD/tests/node_modules/.bin:$PATH" npm ci --prefix "$ext" --no-audit --no-fund --loglevel=error
+    cp "$ext/package-lock.json" "$ext/node_modules/.installed-lock.json"
+  fi
+  PATH="$PWD/tests/node_modules/.bin:$PATH" npm run --prefix "$ext" --silent package >/dev/null
+  QK_BIN="$bin" QK_VSCODE="$vscode_dir" QK_VSIX="$PWD/$ext/dist/quickback-kv.vsix" \
+    tests/node_modules/.bin/node --test tests/editor/vscode.test.mjs
+  echo "VS Code editor test: $((SECONDS - vscode_start)) s (install included when it ran)"
+elif [ "${CI:-}" = true ]; then
+  echo "FAILED: no chromium or no code-server, so the VS Code test cannot run (in CI it is never skipped)" >&2
+  exit 1
+else
+  echo "SKIPPED the VS Code test: no chromium or code-server could not be installed (allowed outside CI only)" >&2
+fi
+# ---- end of the VS Code test ----------------------------------------------------------
 
 echo "== real tools"
 # QK_BIN: tests/real/quickback-app.test.mjs runs `build` on a Quickback-shaped worker

@@ -10,6 +10,10 @@ use std::collections::BTreeMap;
 
 use crate::compile::{Contents, FileInput, Inputs, MAX_CONFIG_BYTES, WRANGLER_FILES};
 
+/// The Env types file `build` writes unless `--env-types` names another.
+pub const DEFAULT_ENV_TYPES: &str = "src/env.d.ts";
+/// The session storage adapter `build` writes unless `--session-adapter` names another.
+pub const DEFAULT_SESSION_ADAPTER: &str = "src/lib/kv-session-storage.ts";
 /// The auth module `build` wires sessions into unless `--auth-module` names another.
 pub const DEFAULT_AUTH_MODULE: &str = "src/lib/auth.ts";
 
@@ -24,6 +28,30 @@ pub struct ProjectPaths<'a> {
     pub session_adapter: &'a str,
     /// The app's auth module, which `build` wires KV sessions into.
     pub auth_module: &'a str,
+}
+
+/// The regenerate command written into headers: `build` plus the paths that are
+/// not the defaults (`config_display` when the config was named explicitly).
+/// The CLI and the language server both use it, so their outputs are the same.
+pub fn regenerate_command(paths: &ProjectPaths, config_display: Option<&str>) -> String {
+    let mut command = String::from("quickback-kv build");
+    if let Some(config) = config_display {
+        command.push_str(&format!(" --config {config}"));
+    }
+    for (flag, value, default) in [
+        ("--env-types", paths.env_types, DEFAULT_ENV_TYPES),
+        (
+            "--session-adapter",
+            paths.session_adapter,
+            DEFAULT_SESSION_ADAPTER,
+        ),
+        ("--auth-module", paths.auth_module, DEFAULT_AUTH_MODULE),
+    ] {
+        if value != default {
+            command.push_str(&format!(" {flag} {value}"));
+        }
+    }
+    command
 }
 
 /// Reads everything a compilation needs; returns the inputs and the config's display path.

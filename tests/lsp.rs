@@ -84,10 +84,15 @@ impl Client {
 
     /// Starts the server and completes the handshake.
     fn initialized(root: &Path) -> Client {
+        Client::initialized_with(root, Value::Null)
+    }
+
+    /// The handshake with `initializationOptions` (the editor's settings).
+    fn initialized_with(root: &Path, options: Value) -> Client {
         let mut client = Client::start(root);
         let response = client.request(
             "initialize",
-            json!({ "processId": null, "rootUri": null, "capabilities": {} }),
+            json!({ "processId": null, "rootUri": null, "capabilities": {}, "initializationOptions": options }),
         );
         let capabilities = &response["result"]["capabilities"];
         assert_eq!(
@@ -781,5 +786,74 @@ export default defineConfig({
         spread,
         "the language server writes nothing"
     );
+    assert_eq!(client.shutdown_and_exit().code(), Some(0));
+}
+
+/// The settings an editor passes are the CLI's flags: with `authModule` the server
+/// reads the auth module the CLI reads with `--auth-module`, and reports what
+/// `check --auth-module` reports, at the same place; changing the setting
+/// (`workspace/didChangeConfiguration`) goes back to the default and clears it.
+#[test]
+fn the_editor_settings_are_the_cli_flags() {
+    let config_text = r#"import { defineConfig, defineAuth, defineStorage } from "@quickback/compiler";
+
+export default defineConfig({
+  providers: {
+    storage: defineStorage("kv", { namespaceId: "0f2ac74b498b48028cb68387c421e279" }),
+    auth: defineAuth("better-auth", { session: { expiresInDays: 7 } }),
+  },
+});
+"#;
+    let spread = "import { betterAuth } from \"better-auth\";\n\nexport function createAuth(env: Env) {\n  return betterAuth({\n    secret: \"s\",\n    ...more,\n  });\n}\n";
+    let dir = project(config_text, None);
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("app")).expect("mkdir");
+    std::fs::write(root.join("app/auth.ts"), spread).expect("write app/auth.ts");
+
+    let cli = Command::new(env!("CARGO_BIN_EXE_quickback-kv"))
+        .args([
+            "check",
+            "--auth-module",
+            "app/auth.ts",
+            "--message-format",
+            "json",
+        ])
+        .current_dir(root)
+        .output()
+        .expect("run check");
+    let cli: Value = serde_json::from_slice(&cli.stdout).expect("check's JSON");
+    let from_cli = &cli["diagnostics"][0];
+    assert_eq!(from_cli["code"], "auth::cannot-wire", "{cli:#}");
+    assert_eq!(from_cli["file"], "app/auth.ts");
+
+    let config = uri(root, "quickback/quickback.config.ts");
+    let auth = uri(root, "app/auth.ts");
+    let mut client = Client::initialized_with(root, json!({ "authModule": "app/auth.ts" }));
+    client.open(&config, "typescript", 1, config_text);
+    let on_auth = client.diagnostics(&auth);
+    let d = &on_auth["diagnostics"][0];
+    assert_eq!(
+        on_auth["diagnostics"].as_array().map(Vec::len),
+        Some(1),
+        "{on_auth:#}"
+    );
+    assert_eq!(d["code"], from_cli["code"]);
+    let start = &from_cli["range"]["start"];
+    assert_eq!(
+        range_start(&d["range"]),
+        (
+            start["line"].as_u64().expect("line"),
+            start["character"].as_u64().expect("character")
+        ),
+        "the CLI's place"
+    );
+    assert_eq!(range_start(&d["range"]), position(spread, "...more"));
+
+    // VS Code's client sends its whole section; the default path has no auth module.
+    client.notify(
+        "workspace/didChangeConfiguration",
+        json!({ "settings": { "quickbackKv": { "authModule": null, "path": "" } } }),
+    );
+    assert_eq!(client.diagnostics(&auth)["diagnostics"], json!([]));
     assert_eq!(client.shutdown_and_exit().code(), Some(0));
 }

@@ -66,14 +66,10 @@ pub struct CommonArgs {
     #[arg(long, value_name = "PATH")]
     pub config: Option<PathBuf>,
     /// Where to write the Env types, relative to the root
-    #[arg(long, value_name = "PATH", default_value = "src/env.d.ts")]
+    #[arg(long, value_name = "PATH", default_value = project::DEFAULT_ENV_TYPES)]
     pub env_types: String,
     /// Where to write the session storage adapter, relative to the root
-    #[arg(
-        long,
-        value_name = "PATH",
-        default_value = "src/lib/kv-session-storage.ts"
-    )]
+    #[arg(long, value_name = "PATH", default_value = project::DEFAULT_SESSION_ADAPTER)]
     pub session_adapter: String,
     /// The app's module that calls `betterAuth`, which `build` wires KV sessions into, relative to the root
     #[arg(long, value_name = "PATH", default_value = DEFAULT_AUTH_MODULE)]
@@ -188,24 +184,6 @@ fn explain(code: Option<&str>) -> u8 {
     }
 }
 
-/// The regenerate command written into headers: `build` plus non-default paths.
-fn regenerate_command(args: &CommonArgs, config_display: &str, config_was_given: bool) -> String {
-    let mut command = String::from("quickback-kv build");
-    if config_was_given {
-        command.push_str(&format!(" --config {config_display}"));
-    }
-    if args.env_types != "src/env.d.ts" {
-        command.push_str(&format!(" --env-types {}", args.env_types));
-    }
-    if args.session_adapter != "src/lib/kv-session-storage.ts" {
-        command.push_str(&format!(" --session-adapter {}", args.session_adapter));
-    }
-    if args.auth_module != DEFAULT_AUTH_MODULE {
-        command.push_str(&format!(" --auth-module {}", args.auth_module));
-    }
-    command
-}
-
 fn run(args: &CommonArgs, mode: Mode) -> u8 {
     let root = args.root.clone().unwrap_or_else(|| PathBuf::from("."));
     let mut reporter = report::Reporter::new(args.message_format, args.quiet);
@@ -243,7 +221,10 @@ fn run(args: &CommonArgs, mode: Mode) -> u8 {
         env_types_path: args.env_types.clone(),
         session_adapter_path: args.session_adapter.clone(),
         auth_module_path: args.auth_module.clone(),
-        command: regenerate_command(args, &config_display, args.config.is_some()),
+        command: project::regenerate_command(
+            &paths,
+            args.config.is_some().then_some(config_display.as_str()),
+        ),
     };
     let compilation = match compile::compile_on_large_stack(inputs, options) {
         Ok(c) => c,

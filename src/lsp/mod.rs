@@ -6,7 +6,8 @@
 //!
 //! `transport` frames messages, `server` owns the loop and the order of events
 //! (see its module comment), `documents` keeps the editor's text, `project` turns
-//! it into compiler inputs, `convert` maps spans and diagnostics to the protocol,
+//! it into compiler inputs (with the paths from
+//! `settings`, the CLI's flags as the editor's settings), `convert` maps spans and diagnostics to the protocol,
 //! `hover` is the only reader of the KV model, `actions` offers fixes, and
 //! `explain` links each code to `docs/diagnostics.md`.
 
@@ -21,6 +22,7 @@ pub mod explain;
 mod hover;
 mod project;
 pub mod server;
+mod settings;
 pub mod transport;
 mod uri;
 

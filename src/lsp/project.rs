@@ -5,14 +5,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use super::documents::Documents;
+use super::settings::Settings;
 use crate::compile::{Contents, Inputs, Options, WRANGLER_FILES};
 use crate::project::{self, ProjectPaths};
 
 pub const CONFIG_FILE: &str = "quickback.config.ts";
-/// The CLI's default output paths; the server has no flags to change them.
-const ENV_TYPES_PATH: &str = "src/env.d.ts";
-const SESSION_ADAPTER_PATH: &str = "src/lib/kv-session-storage.ts";
-const AUTH_MODULE_PATH: &str = crate::project::DEFAULT_AUTH_MODULE;
 
 /// The project root of a config: its directory, or that directory's parent when
 /// it is called `quickback` (SPEC §1.1: `quickback/quickback.config.ts` under the root).
@@ -67,29 +64,38 @@ pub fn live_configs(documents: &Documents) -> BTreeMap<PathBuf, PathBuf> {
 /// Whether a change to the file at `path` can change the compile of `config`:
 /// the config itself, a wrangler file, or an output (the compiler refuses to
 /// overwrite outputs it did not generate). Edits elsewhere cost nothing.
-pub fn affects(config: &Path, root: &Path, path: &Path) -> bool {
+pub fn affects(config: &Path, root: &Path, settings: &Settings, path: &Path) -> bool {
     path == config
         || WRANGLER_FILES
             .iter()
-            .chain(&[ENV_TYPES_PATH, SESSION_ADAPTER_PATH, AUTH_MODULE_PATH])
+            .copied()
+            .chain([
+                settings.env_types.as_str(),
+                settings.session_adapter.as_str(),
+                settings.auth_module.as_str(),
+            ])
             .any(|f| root.join(f) == path)
+}
+
+fn paths<'a>(config: &'a Path, root: &'a Path, settings: &'a Settings) -> ProjectPaths<'a> {
+    ProjectPaths {
+        root,
+        config: Some(config),
+        env_types: &settings.env_types,
+        session_adapter: &settings.session_adapter,
+        auth_module: &settings.auth_module,
+    }
 }
 
 /// What the CLI would read for this config, with open documents' text instead of the disk's.
 pub fn inputs(
     config: &Path,
     root: &Path,
+    settings: &Settings,
     documents: &Documents,
     env: &BTreeMap<String, String>,
 ) -> Inputs {
-    let paths = ProjectPaths {
-        root,
-        config: Some(config),
-        env_types: ENV_TYPES_PATH,
-        session_adapter: SESSION_ADAPTER_PATH,
-        auth_module: AUTH_MODULE_PATH,
-    };
-    let (mut inputs, _) = project::read_inputs(&paths, env.clone());
+    let (mut inputs, _) = project::read_inputs(&paths(config, root, settings), env.clone());
     let files = std::iter::once(&mut inputs.config)
         .chain(&mut inputs.wrangler)
         .chain(&mut inputs.existing_outputs)
@@ -102,12 +108,14 @@ pub fn inputs(
     inputs
 }
 
-pub fn options() -> Options {
+/// The options `quickback-kv build` gets with the same paths as flags (the config is
+/// the one the CLI finds under the root, so its header names no `--config`).
+pub fn options(config: &Path, root: &Path, settings: &Settings) -> Options {
     Options {
-        env_types_path: ENV_TYPES_PATH.to_string(),
-        session_adapter_path: SESSION_ADAPTER_PATH.to_string(),
-        auth_module_path: AUTH_MODULE_PATH.to_string(),
-        command: "quickback-kv build".to_string(),
+        env_types_path: settings.env_types.clone(),
+        session_adapter_path: settings.session_adapter.clone(),
+        auth_module_path: settings.auth_module.clone(),
+        command: project::regenerate_command(&paths(config, root, settings), None),
     }
 }
 
@@ -144,14 +152,49 @@ mod tests {
             "/p/src/env.d.ts",
             "/p/src/lib/auth.ts",
         ] {
-            assert!(affects(config, root, Path::new(input)), "{input}");
+            assert!(
+                affects(config, root, &Settings::default(), Path::new(input)),
+                "{input}"
+            );
         }
         for other in [
             "/p/src/index.ts",
             "/p/quickback.config.ts",
             "/q/wrangler.toml",
         ] {
-            assert!(!affects(config, root, Path::new(other)), "{other}");
+            assert!(
+                !affects(config, root, &Settings::default(), Path::new(other)),
+                "{other}"
+            );
         }
+    }
+
+    #[test]
+    fn the_settings_paths_are_inputs() {
+        let (config, root) = (
+            Path::new("/p/quickback/quickback.config.ts"),
+            Path::new("/p"),
+        );
+        let settings = Settings {
+            env_types: "worker/env.d.ts".into(),
+            session_adapter: "worker/kv.ts".into(),
+            auth_module: "app/auth.ts".into(),
+        };
+        for input in ["/p/worker/env.d.ts", "/p/worker/kv.ts", "/p/app/auth.ts"] {
+            assert!(
+                affects(config, root, &settings, Path::new(input)),
+                "{input}"
+            );
+        }
+        assert!(!affects(
+            config,
+            root,
+            &settings,
+            Path::new("/p/src/lib/auth.ts")
+        ));
+        assert_eq!(
+            options(config, root, &settings).command,
+            "quickback-kv build --env-types worker/env.d.ts --session-adapter worker/kv.ts --auth-module app/auth.ts"
+        );
     }
 }

@@ -23,8 +23,8 @@ use std::sync::mpsc::Receiver;
 
 use lsp_server::{ErrorCode, Message, Notification, Request, Response, ResponseError};
 use lsp_types::notification::{
-    DidChangeTextDocument, DidChangeWatchedFiles, DidCloseTextDocument, DidOpenTextDocument,
-    DidSaveTextDocument, Notification as _, PublishDiagnostics,
+    DidChangeConfiguration, DidChangeTextDocument, DidChangeWatchedFiles, DidCloseTextDocument,
+    DidOpenTextDocument, DidSaveTextDocument, Notification as _, PublishDiagnostics,
 };
 use lsp_types::request::{CodeActionRequest, HoverRequest, Request as _};
 use lsp_types::{
@@ -39,6 +39,7 @@ use serde::de::DeserializeOwned;
 use super::convert::Convert;
 use super::documents::Documents;
 use super::explain::Links;
+use super::settings::{self, Settings};
 use super::transport::{self, Incoming};
 use super::{actions, hover, project, uri};
 use crate::compile::{self, Compilation};
@@ -94,6 +95,8 @@ pub struct Server<W: Write> {
     /// `process.env` for the config: the server's own environment.
     env: BTreeMap<String, String>,
     links: Links,
+    /// The paths the CLI takes as flags, from the client's settings.
+    settings: Settings,
     /// By config path.
     analyses: BTreeMap<PathBuf, Analysis>,
     /// Files changed since the last compile; a config is recompiled when one is its input.
@@ -110,6 +113,7 @@ impl<W: Write> Server<W> {
             documents: Documents::default(),
             env,
             links: Links::default(),
+            settings: Settings::default(),
             analyses: BTreeMap::new(),
             dirty: Vec::new(),
         }
@@ -202,6 +206,7 @@ impl<W: Write> Server<W> {
             .as_ref()
             .and_then(|o| o.get("diagnosticsUrl")?.as_str().map(str::to_string));
         self.links = Links::new(docs_url);
+        self.settings = read_settings(params.initialization_options.as_ref());
         self.state = State::Running;
         to_value(InitializeResult {
             capabilities: capabilities(),
@@ -256,8 +261,17 @@ impl<W: Write> Server<W> {
                 self.dirty
                     .extend(p.changes.iter().filter_map(|c| uri::to_path(&c.uri)));
             }
+            DidChangeConfiguration::METHOD => {
+                let p: lsp_types::DidChangeConfigurationParams = notification_params(n)?;
+                let settings = read_settings(Some(&p.settings));
+                if settings != self.settings {
+                    self.settings = settings;
+                    // Every config is compiled again with the new paths.
+                    self.dirty.extend(self.analyses.keys().cloned());
+                }
+            }
             // `initialized`, `$/cancelRequest` (requests are answered before the next
-            // message is read, so there is nothing to cancel), `$/setTrace`, settings.
+            // message is read, so there is nothing to cancel), `$/setTrace`.
             _ => {}
         }
         Ok(())
@@ -288,7 +302,9 @@ impl<W: Write> Server<W> {
         }
         for (config, root) in live {
             if !self.analyses.contains_key(&config)
-                || dirty.iter().any(|p| project::affects(&config, &root, p))
+                || dirty
+                    .iter()
+                    .any(|p| project::affects(&config, &root, &self.settings, p))
             {
                 match guarded(|| self.analyse(&config, &root)) {
                     Ok(publishes) => {
@@ -309,8 +325,9 @@ impl<W: Write> Server<W> {
     /// Compiles one config and stores the result; returns what to publish, including
     /// empty lists for files whose diagnostics went away.
     fn analyse(&mut self, config: &Path, root: &Path) -> Vec<(Uri, Vec<lsp_types::Diagnostic>)> {
-        let inputs = project::inputs(config, root, &self.documents, &self.env);
-        let compilation = compile::compile(&inputs, &project::options());
+        let inputs = project::inputs(config, root, &self.settings, &self.documents, &self.env);
+        let options = project::options(config, root, &self.settings);
+        let compilation = compile::compile(&inputs, &options);
         let config_uri = match self.documents.by_path(config) {
             Some(document) => Some(document.uri.clone()),
             None => uri::from_path(config),
@@ -462,6 +479,16 @@ fn to_value(result: impl serde::Serialize) -> Reply {
             format!("cannot encode the result: {e}"),
         )
     })
+}
+
+/// The client's settings; values the server cannot use are reported on stderr
+/// (the client's output channel) and the CLI's defaults used instead.
+fn read_settings(value: Option<&serde_json::Value>) -> Settings {
+    let (settings, ignored) = settings::read(value);
+    for message in ignored {
+        eprintln!("quickback-kv lsp: {message}");
+    }
+    settings
 }
 
 /// Runs `f`, turning a panic into its message.

@@ -16,6 +16,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { installWithNpm, PLATFORM_PACKAGE, packPackages } from "./packages.mjs";
 import { tool } from "./python.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -25,7 +26,6 @@ const work = path.join(repo, "tests/.tmp/npm");
 const nodeBin = path.join(repo, "tests/node_modules/.bin");
 const OUTPUTS = ["wrangler.toml", "src/env.d.ts", "src/lib/kv-session-storage.ts"];
 const CONFIG = "quickback/quickback.config.ts";
-const PLATFORM_PACKAGE = "@quickback-kv/linux-x64";
 
 // Node 22, npm and pnpm from tests/node_modules first; caches inside the work directory.
 const env = {
@@ -66,11 +66,7 @@ function exampleCopy(name) {
 /** A project around `example/` that depends on the packed `quickback-kv`, installed by npm. */
 function npmProject(name, extraArgs = []) {
   const dir = exampleCopy(name);
-  writeFileSync(
-    path.join(dir, "package.json"),
-    JSON.stringify({ name, private: true, overrides: { [PLATFORM_PACKAGE]: `file:${tarballs.platform}` } }, null, 2),
-  );
-  ok("npm", ["install", "--save-dev", "--loglevel=error", ...extraArgs, tarballs.main], { cwd: dir });
+  installWithNpm(dir, name, tarballs, ok, extraArgs);
   return dir;
 }
 
@@ -78,20 +74,10 @@ before(() => {
   assert.ok(existsSync(bin), `no binary at ${bin}: run cargo build first`);
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
+  const packed = packPackages(work, bin, ok);
   const packages = path.join(work, "packages");
-  const assembled = ok("node", [
-    path.join(repo, "npm/assemble.mjs"),
-    "--out",
-    packages,
-    "--binary",
-    `linux-x64-gnu=${bin}`,
-  ]).stdout.trim().split("\n");
-  assert.deepEqual(assembled, [path.join(packages, "quickback-kv"), path.join(packages, "linux-x64-gnu")]);
-  const packs = path.join(work, "packs");
-  mkdirSync(packs);
-  const pack = (dir) =>
-    path.join(packs, JSON.parse(ok("npm", ["pack", "--json", "--pack-destination", packs], { cwd: dir }).stdout)[0].filename);
-  tarballs = { main: pack(assembled[0]), platform: pack(assembled[1]) };
+  assert.deepEqual(packed.assembled, [path.join(packages, "quickback-kv"), path.join(packages, "linux-x64-gnu")]);
+  tarballs = packed.tarballs;
   version = /^version\s*=\s*"([^"]+)"/m.exec(readFileSync(path.join(repo, "Cargo.toml"), "utf8"))[1];
 });
 
