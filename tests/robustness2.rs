@@ -128,7 +128,7 @@ fn a_save_during_the_build_is_kept_and_the_build_fails() {
     let root = dir.path();
     // Staging the first file (wrangler.toml's backup) stalls for seconds after its
     // temporary file exists; the "editor" saves in that window.
-    let Some(mut command) = strace("inject=fchmod:delay_exit=5000000:when=1", root) else {
+    let Some(mut command) = strace("inject=fchmod:delay_exit=10000000:when=1", root) else {
         return;
     };
     let child = command
