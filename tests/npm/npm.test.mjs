@@ -271,6 +271,13 @@ test("pre-commit: the quickback-kv-check hook of .pre-commit-hooks.yaml passes f
   const unrelated = run(preCommit, ["run", "--files", "notes.md", "--color=never"], { cwd: project, env: hookEnv });
   assert.equal(unrelated.status, 0, unrelated.stdout + unrelated.stderr);
   assert.match(unrelated.stdout, /quickback-kv check\.+\(no files to check\)Skipped/);
+
+  // The auth module starts it too (a commit that drops only the wiring is checked).
+  writeFileSync(path.join(project, "src/lib/auth.ts"), "export {};\n");
+  git(project, "add", "src/lib/auth.ts");
+  const auth = run(preCommit, ["run", "--files", "src/lib/auth.ts", "--color=never"], { cwd: project, env: hookEnv });
+  assert.equal(auth.status, 1, auth.stdout + auth.stderr);
+  assert.match(auth.stdout, /quickback-kv check\.+Failed/);
 });
 
 // ---- the language server and signals through the shim --------------------------------
