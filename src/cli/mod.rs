@@ -206,11 +206,12 @@ fn run(args: &CommonArgs, mode: Mode) -> u8 {
     let (inputs, config_display) = project::read_inputs(&paths, project::process_env());
     // Each output's current bytes, as read once for the compile.
     let current = project::current_outputs(&inputs);
+    let command = regenerate_command(args, &config_display, args.config.is_some());
     let options = compile::Options {
         env_types_path: args.env_types.clone(),
         session_adapter_path: args.session_adapter.clone(),
         auth_module_path: args.auth_module.clone(),
-        command: regenerate_command(args, &config_display, args.config.is_some()),
+        command: command.clone(),
     };
     let compilation = match compile::compile_on_large_stack(inputs, options) {
         Ok(c) => c,
@@ -260,6 +261,9 @@ fn run(args: &CommonArgs, mode: Mode) -> u8 {
         let status = match (&output.action, old) {
             (Action::Write(text), Some(old)) if old == text.as_bytes() => report::Status::Unchanged,
             (Action::Delete, None) => continue,
+            (Action::Write(_), None) if mode == Mode::Check => report::Status::Stale {
+                diff: report::missing(&output.path, &command),
+            },
             (action, _) if mode == Mode::Check => report::Status::Stale {
                 diff: report::diff(&output.path, old.map(project::text).as_deref(), action),
             },
