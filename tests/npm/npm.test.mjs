@@ -280,6 +280,25 @@ test("pre-commit: the quickback-kv-check hook of .pre-commit-hooks.yaml passes f
   assert.match(auth.stdout, /quickback-kv check\.+Failed/);
 });
 
+// ---- the size of the platform package --------------------------------------------
+
+// A release binary takes a full LTO build (about 30 min on the 2-core test machine), more
+// than the rest of ./test.sh, so the suite's own debug binary cannot show the size; the
+// release workflow checks every published linux-x64 package with npm/package-size.mjs.
+// Given a release binary (QK_RELEASE_BIN=target/release/quickback-kv), this test
+// assembles it and checks the same limit.
+test("the linux-x64 platform package from a release binary is at most 6 MB unpacked", (t) => {
+  const release = process.env.QK_RELEASE_BIN;
+  if (!release) {
+    t.skip("QK_RELEASE_BIN is not set (a release build of quickback-kv)");
+    return;
+  }
+  const out = path.join(work, "release-packages");
+  ok("node", [path.join(repo, "npm/assemble.mjs"), "--out", out, "--binary", `linux-x64-gnu=${release}`]);
+  const size = Number(ok("node", [path.join(repo, "npm/package-size.mjs"), path.join(out, "linux-x64-gnu"), "6000000"]).stdout);
+  assert.ok(size > 1_000_000 && size <= 6_000_000, `${size} bytes`);
+});
+
 // ---- the README's package.json scripts in a Quickback-shaped app -------------------
 
 /** The `scripts` of the README's package.json block (the first ```json block after "## Scripts"). */
