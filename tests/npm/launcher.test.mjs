@@ -6,7 +6,7 @@
 // Linux x64 only (the stand-ins are Linux packages). Run by ./test.sh.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -85,3 +85,35 @@ test("a missing platform package: the fix in the words of npm, pnpm, Yarn or Bun
     for (const other of others) assert.ok(!result.stderr.includes(other), `${agent} names ${other}:\n${result.stderr}`);
   }
 });
+
+test("orphaned (its parent killed), the launcher stops the binary and exits", { skip: !linuxX64 }, async () => {
+  const dir = project([]);
+  const pkg = path.join(dir, "node_modules/@quickback-kv/linux-x64");
+  mkdirSync(pkg, { recursive: true });
+  writeFileSync(path.join(pkg, "package.json"), JSON.stringify({ name: "@quickback-kv/linux-x64", version: "0.0.0" }));
+  // A stand-in for `build --watch`: runs until SIGTERM.
+  writeFileSync(path.join(pkg, "quickback-kv"), "#!/bin/sh\ntrap 'exit 0' TERM\nwhile :; do sleep 0.05; done\n", { mode: 0o755 });
+  const launcher = path.join(dir, "node_modules/quickback-kv/bin/quickback-kv.js");
+  // The shell stays the launcher's parent and prints its pid, then is killed.
+  const shell = spawn("sh", ["-c", `"${process.execPath}" "${launcher}" build --watch & echo $!; wait`], { stdio: ["ignore", "pipe", "inherit"] });
+  const pid = Number(await new Promise((resolve) => shell.stdout.once("data", (d) => resolve(String(d).trim()))));
+  // The orphan inherits the pipe: let go of it, so a failing test cannot hang on it.
+  shell.stdout.destroy();
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  shell.kill("SIGKILL");
+  const gone = Date.now() + 60_000;
+  while (alive(pid)) {
+    if (Date.now() > gone) {
+      process.kill(pid, "SIGKILL");
+      assert.fail("the orphaned launcher still runs");
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Running, and not a zombie waiting to be reaped. */
+function alive(pid) {
+  const stat = spawnSync("cat", [`/proc/${pid}/stat`], { encoding: "utf8" }).stdout;
+  return stat !== "" && !/\) Z /.test(stat);
+}

@@ -171,12 +171,21 @@ function run() {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
   };
   for (const signal of forwarded) process.on(signal, forward);
+  // When the process that started this one goes away without a signal (npm killed with
+  // SIGTERM does not pass it on), this launcher is orphaned; the binary is told to stop,
+  // as Ctrl-C would (`build --watch` would otherwise run on). process.ppid is re-read.
+  const parent = process.ppid;
+  const orphaned = setInterval(() => {
+    if (process.ppid !== parent) forward("SIGTERM");
+  }, 500);
+  orphaned.unref();
 
   child.on("error", (error) => {
     fail(`cannot run ${binary}: ${error.message}`);
   });
   child.on("exit", (code, signal) => {
     for (const s of forwarded) process.removeListener(s, forward);
+    clearInterval(orphaned);
     if (signal) {
       // Die of the same signal, so a caller sees what the binary saw.
       process.kill(process.pid, signal);
