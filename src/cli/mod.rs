@@ -49,7 +49,7 @@ pub enum Command {
 pub struct BuildArgs {
     #[command(flatten)]
     pub common: CommonArgs,
-    /// Keep running: build again whenever the config, the wrangler file or an output changes (Ctrl-C stops, exit 0)
+    /// Keep running: build again whenever a file a build reads changes (config, wrangler file, env types, adapter, auth module); Ctrl-C stops, exit 0
     #[arg(long)]
     pub watch: bool,
 }
