@@ -134,6 +134,23 @@ fn check_reports_stale_outputs_with_a_diff_and_writes_nothing() {
     );
 }
 
+/// Before: a missing adapter was shown as a diff adding all of its ~400 lines.
+#[test]
+fn check_says_in_one_line_that_an_output_is_missing_and_what_writes_it() {
+    let dir = project(CONFIG, Some(WRANGLER));
+    let root = dir.path();
+    assert_eq!(run(root, &["build", "-q"], &[]).code, 0);
+    std::fs::remove_file(root.join("src/lib/kv-session-storage.ts")).unwrap();
+    let check = run(root, &["check", "--quiet"], &[]);
+    assert_eq!(check.code, 1);
+    assert_eq!(
+        check.stdout,
+        "src/lib/kv-session-storage.ts is missing; `quickback-kv build` writes it\n\
+         stale     src/lib/kv-session-storage.ts\n"
+    );
+    assert!(!root.join("src/lib/kv-session-storage.ts").exists());
+}
+
 #[test]
 fn errors_are_reported_with_spans_and_nothing_is_written() {
     let config = CONFIG.replacen(

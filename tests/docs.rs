@@ -1,6 +1,7 @@
 //! Documentation that states facts about the implementation is checked against
 //! it: the JSON and GitHub examples in `docs/json-format.md` are real output,
-//! and `docs/diagnostics.md` is the code registry rendered.
+//! `docs/diagnostics.md` is the code registry rendered, and the README's sample
+//! output is what `build` prints on `example/`.
 //! `UPDATE_EXPECT=1 cargo test --test docs` rewrites `docs/diagnostics.md`.
 
 use std::path::{Path, PathBuf};
@@ -98,4 +99,48 @@ fn diagnostics_reference_is_the_code_registry() {
         actual == expected,
         "docs/diagnostics.md is out of date; run `UPDATE_EXPECT=1 cargo test --test docs`"
     );
+}
+
+#[test]
+fn readme_build_output_is_what_the_example_prints() {
+    let readme = read("README.md");
+    let dir = tempfile::tempdir().expect("temp dir");
+    copy_dir(&repo("example"), dir.path());
+    let output = Command::new(env!("CARGO_BIN_EXE_quickback-kv"))
+        .args(["build", "--root"])
+        .arg(dir.path())
+        .env_remove("KV_NAMESPACE_ID")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run quickback-kv");
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(
+        block(&readme, "## First build", "text"),
+        String::from_utf8_lossy(&output.stdout),
+        "README's sample output differs from `build` on example/; update the README"
+    );
+}
+
+/// The README is the user's path (maintainer material lives in docs/ and
+/// CONTRIBUTING.md), and nothing a user copies holds a placeholder to fill in.
+#[test]
+fn readme_is_short_and_snippets_have_no_placeholders() {
+    let readme = read("README.md");
+    assert!(readme.lines().count() <= 350, "README over 350 lines");
+    assert!(
+        readme.contains("\n./test.sh\n")
+            && readme.contains("cargo run --release -- build --root example")
+    );
+    for doc in [
+        "README.md",
+        "docs/reference.md",
+        "docs/editors.md",
+        "docs/releasing.md",
+        "CONTRIBUTING.md",
+    ] {
+        assert!(
+            !read(doc).contains("OWNER/"),
+            "{doc} has an OWNER/ placeholder"
+        );
+    }
 }

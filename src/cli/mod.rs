@@ -52,7 +52,7 @@ pub enum Command {
 pub struct BuildArgs {
     #[command(flatten)]
     pub common: CommonArgs,
-    /// Keep running: build again whenever the config, the wrangler file or an output changes (Ctrl-C stops, exit 0)
+    /// Keep running: build again whenever a file a build reads changes (config, wrangler file, env types, adapter, auth module); Ctrl-C stops, exit 0
     #[arg(long)]
     pub watch: bool,
 }
@@ -217,14 +217,15 @@ fn run(args: &CommonArgs, mode: Mode) -> u8 {
         let outputs: Vec<PathBuf> = current.keys().map(|p| root.join(p)).collect();
         write::remove_debris(&outputs, &root);
     }
+    let command = project::regenerate_command(
+        &paths,
+        args.config.is_some().then_some(config_display.as_str()),
+    );
     let options = compile::Options {
         env_types_path: args.env_types.clone(),
         session_adapter_path: args.session_adapter.clone(),
         auth_module_path: args.auth_module.clone(),
-        command: project::regenerate_command(
-            &paths,
-            args.config.is_some().then_some(config_display.as_str()),
-        ),
+        command: command.clone(),
     };
     let compilation = match compile::compile_on_large_stack(inputs, options) {
         Ok(c) => c,
@@ -274,6 +275,9 @@ fn run(args: &CommonArgs, mode: Mode) -> u8 {
         let status = match (&output.action, old) {
             (Action::Write(text), Some(old)) if old == text.as_bytes() => report::Status::Unchanged,
             (Action::Delete, None) => continue,
+            (Action::Write(_), None) if mode == Mode::Check => report::Status::Stale {
+                diff: report::missing(&output.path, &command),
+            },
             (action, _) if mode == Mode::Check => report::Status::Stale {
                 diff: report::diff(&output.path, old.map(project::text).as_deref(), action),
             },

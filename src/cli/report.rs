@@ -255,6 +255,12 @@ fn describe_origin(files: &Files, origin: &Origin) -> String {
 /// diffed: a line diff costs the product of the two sides in the worst case.
 const MAX_DIFF_LINES: usize = 4000;
 
+/// What `check` says of an output that does not exist yet: one line, not a diff
+/// of the whole file.
+pub fn missing(path: &str, command: &str) -> String {
+    format!("{path} is missing; `{command}` writes it\n")
+}
+
 /// A unified diff of what `build` would change.
 pub fn diff(path: &str, current: Option<&str>, action: &Action) -> String {
     let new = match action {

@@ -257,6 +257,102 @@ test("pre-commit: the quickback-kv-check hook of .pre-commit-hooks.yaml passes f
   const unrelated = run(preCommit, ["run", "--files", "notes.md", "--color=never"], { cwd: project, env: hookEnv });
   assert.equal(unrelated.status, 0, unrelated.stdout + unrelated.stderr);
   assert.match(unrelated.stdout, /quickback-kv check\.+\(no files to check\)Skipped/);
+
+  // The auth module starts it too (a commit that drops only the wiring is checked).
+  writeFileSync(path.join(project, "src/lib/auth.ts"), "export {};\n");
+  git(project, "add", "src/lib/auth.ts");
+  const auth = run(preCommit, ["run", "--files", "src/lib/auth.ts", "--color=never"], { cwd: project, env: hookEnv });
+  assert.equal(auth.status, 1, auth.stdout + auth.stderr);
+  assert.match(auth.stdout, /quickback-kv check\.+Failed/);
+});
+
+// ---- the size of the platform package --------------------------------------------
+
+// A release binary takes a full LTO build (about 30 min on the 2-core test machine), more
+// than the rest of ./test.sh, so the suite's own debug binary cannot show the size; the
+// release workflow checks every published linux-x64 package with npm/package-size.mjs.
+// Given a release binary (QK_RELEASE_BIN=target/release/quickback-kv), this test
+// assembles it and checks the same limit.
+test("the linux-x64 platform package from a release binary is at most 6 MB unpacked", (t) => {
+  const release = process.env.QK_RELEASE_BIN;
+  if (!release) {
+    t.skip("QK_RELEASE_BIN is not set (a release build of quickback-kv)");
+    return;
+  }
+  const out = path.join(work, "release-packages");
+  ok("node", [path.join(repo, "npm/assemble.mjs"), "--out", out, "--binary", `linux-x64-gnu=${release}`]);
+  const size = Number(ok("node", [path.join(repo, "npm/package-size.mjs"), path.join(out, "linux-x64-gnu"), "6000000"]).stdout);
+  assert.ok(size > 1_000_000 && size <= 6_000_000, `${size} bytes`);
+});
+
+// ---- the README's package.json scripts in a Quickback-shaped app -------------------
+
+/** The `scripts` of the README's package.json block (the first ```json block after "## Scripts"). */
+function readmeScripts() {
+  const readme = readFileSync(path.join(repo, "README.md"), "utf8");
+  const from = readme.indexOf("\n## Scripts");
+  assert.ok(from >= 0, "README has a Scripts section");
+  const start = readme.indexOf("```json\n", from) + "```json\n".length;
+  return JSON.parse(readme.slice(start, readme.indexOf("```\n", start))).scripts;
+}
+
+/**
+ * A Quickback app (fixtures/valid-auth-module-quickback: Quickback's wrangler.toml and
+ * src/lib/auth.ts) with its own `build`, the README's scripts added, quickback-kv and a
+ * stand-in for `@quickback-dev/cli` (tests/npm/quickback-cli-stub) as dev dependencies.
+ */
+function quickbackApp(name) {
+  const dir = path.join(work, name);
+  rmSync(dir, { recursive: true, force: true });
+  cpSync(path.join(repo, "fixtures/valid-auth-module-quickback/input"), dir, { recursive: true });
+  const scripts = { build: "node -e \"require('fs').writeFileSync('app-built', 'yes')\"", ...readmeScripts() };
+  writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name, private: true, scripts }, null, 2));
+  return dir;
+}
+
+function checkScripts(pm, dir) {
+  const scripts = readmeScripts();
+  // Yarn Berry runs no pre/post scripts; the app's own build stays its own.
+  assert.deepEqual(Object.keys(scripts).filter((s) => /^(pre|post)/.test(s)), []);
+  assert.equal(scripts.build, undefined, "the block leaves the app's build alone");
+  const scriptEnv = { ...env, QUICKBACK_STUB_OUTPUT: path.join(repo, "fixtures/valid-auth-module-quickback/input") };
+  const auth = () => readFileSync(path.join(dir, "src/lib/auth.ts"), "utf8");
+
+  // Quickback compiles (the wiring is gone), then quickback-kv builds (it is back).
+  const quickback = ok(pm, ["run", "quickback"], { cwd: dir, env: scriptEnv });
+  assert.match(quickback.stdout, /quickback: compiled/);
+  assert.match(auth(), /kvSecondaryStorage\(env\)/, `${pm} run quickback wires sessions:\n${quickback.stdout}`);
+  assert.equal(ok(pm, ["run", "kv:check"], { cwd: dir, env: scriptEnv }).status, 0);
+
+  // quickback-kv alone, after something else (a hand edit) undid its work.
+  writeFileSync(path.join(dir, "src/lib/auth.ts"), readFileSync(path.join(scriptEnv.QUICKBACK_STUB_OUTPUT, "src/lib/auth.ts")));
+  assert.equal(run(pm, ["run", "kv:check"], { cwd: dir, env: scriptEnv }).status, 1, "stale: check fails");
+  ok(pm, ["run", "kv"], { cwd: dir, env: scriptEnv });
+  assert.match(auth(), /kvSecondaryStorage\(env\)/);
+
+  // The app's own build still runs.
+  ok(pm, ["run", "build"], { cwd: dir, env: scriptEnv });
+  assert.equal(readFileSync(path.join(dir, "app-built"), "utf8"), "yes");
+}
+
+test("README scripts: `quickback`, `kv`, `kv:check` and the app's own `build` run in a Quickback app with npm", () => {
+  const dir = quickbackApp("scripts-npm");
+  const pkg = JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8"));
+  pkg.overrides = { [PLATFORM_PACKAGE]: `file:${tarballs.platform}` };
+  writeFileSync(path.join(dir, "package.json"), JSON.stringify(pkg, null, 2));
+  ok("npm", ["install", "--save-dev", "--loglevel=error", tarballs.main, path.join(repo, "tests/npm/quickback-cli-stub")], { cwd: dir });
+  checkScripts("npm", dir);
+});
+
+test("README scripts: the same with pnpm", () => {
+  const dir = quickbackApp("scripts-pnpm");
+  writeFileSync(path.join(dir, "pnpm-workspace.yaml"), `overrides:\n  "${PLATFORM_PACKAGE}": "file:${tarballs.platform}"\n`);
+  ok(
+    "pnpm",
+    ["add", "--save-dev", "--reporter=silent", `--store-dir=${path.join(work, "pnpm-store")}`, tarballs.main, `file:${path.join(repo, "tests/npm/quickback-cli-stub")}`],
+    { cwd: dir },
+  );
+  checkScripts("pnpm", dir);
 });
 
 // ---- the language server and signals through the shim --------------------------------

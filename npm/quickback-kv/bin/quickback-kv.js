@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 // The `quickback-kv` command of the npm package: finds the native binary of this
 // platform (installed as one of the optional dependencies `@quickback-kv/<os>-<cpu>[-musl]`)
-// and runs it with the same arguments, stdio, exit code and signals.
+// and runs it with the same arguments, stdio, exit code and signals. The installed
+// platform package is used as found; the libc is read (process.report, ~2 ms) only
+// when packages for both glibc and musl are installed. Fixes for a missing package
+// are written for the package manager in npm_config_user_agent (npm, pnpm, Yarn, Bun).
 // QUICKBACK_KV_BINARY=/path/to/quickback-kv runs that binary instead.
 "use strict";
 
@@ -18,6 +21,7 @@ function fail(message) {
   process.exit(EXIT_FAILURE);
 }
 
+/** glibc or musl; only asked when packages for both are installed, or to name a missing one. */
 function libc() {
   if (process.platform !== "linux") return undefined;
   try {
@@ -32,13 +36,16 @@ function libc() {
   return fs.existsSync("/etc/alpine-release") ? "musl" : "glibc";
 }
 
-/** The key of platforms.json for this machine, or undefined when none matches. */
-function platformKey() {
+/** The keys of platforms.json for this OS and CPU (both libcs on Linux). */
+function candidates() {
+  return Object.keys(PLATFORMS).filter((key) => PLATFORMS[key].os === process.platform && PLATFORMS[key].cpu === process.arch);
+}
+
+/** Of several keys, the one for this machine's libc (or the only one). */
+function byLibc(keys) {
+  if (keys.length <= 1) return keys[0];
   const c = libc();
-  return Object.keys(PLATFORMS).find((key) => {
-    const p = PLATFORMS[key];
-    return p.os === process.platform && p.cpu === process.arch && (p.libc === undefined || p.libc === c);
-  });
+  return keys.find((key) => PLATFORMS[key].libc === undefined || PLATFORMS[key].libc === c);
 }
 
 /** The directory of an installed package, or undefined. */
@@ -47,6 +54,49 @@ function packageDir(name) {
     return path.dirname(require.resolve(`${name}/package.json`));
   } catch {
     return undefined;
+  }
+}
+
+/** The package manager that runs this (npm_config_user_agent: `pnpm/9.1.0 npm/? node/…`), npm if unknown. */
+function packageManager() {
+  const agent = process.env.npm_config_user_agent ?? "";
+  return ["pnpm", "yarn", "bun"].find((pm) => agent.startsWith(`${pm}/`)) ?? "npm";
+}
+
+/** How each package manager adds a dev dependency. */
+const ADD = { npm: "npm install -D", pnpm: "pnpm add -D", yarn: "yarn add -D", bun: "bun add -d" };
+
+function addCommand(pm, pkg) {
+  return `${ADD[pm]} ${pkg}@${version}`;
+}
+
+/** The commands that fix a missing platform package, in the words of the package manager. */
+function fixes(pm, pkg) {
+  const add = `add the platform package explicitly: \`${addCommand(pm, pkg)}\`;`;
+  switch (pm) {
+    case "pnpm":
+      return [
+        "install again with optional dependencies: `pnpm install` (without --no-optional);",
+        "  for a lockfile from another platform, list this one under `supportedArchitectures` in pnpm-workspace.yaml;",
+        add,
+      ];
+    case "yarn":
+      return [
+        "install again with optional dependencies: `yarn install`;",
+        "  for a lockfile from another platform, list this one under `supportedArchitectures` in .yarnrc.yml;",
+        add,
+      ];
+    case "bun":
+      return [
+        "install again with optional dependencies: `bun install` (without --omit=optional);",
+        add,
+      ];
+    default:
+      return [
+        "install again with optional dependencies: `npm install` (without --omit=optional);",
+        "  if the lockfile came from another platform: `rm -rf node_modules package-lock.json && npm install`;",
+        add,
+      ];
   }
 }
 
@@ -63,6 +113,7 @@ function missingPackage(key) {
         "  - installed with `npm install --omit=optional` (or `--no-optional`, the npm config `omit=optional`,\n" +
         "    `pnpm install --no-optional`, `yarn --ignore-optional`);\n" +
         "  - a lockfile made on another OS or CPU, which lists only that platform's package.";
+  const steps = fixes(packageManager(), platform.package).map((line) => (line.startsWith(" ") ? `  ${line}` : `  - ${line}`));
   fail(
     `no binary for ${key}: the package ${platform.package}@${version} is not installed.\n\n` +
       `quickback-kv installs its native binary through an optional dependency per platform;\n` +
@@ -70,9 +121,7 @@ function missingPackage(key) {
         platform.libc ? ` ${platform.libc}` : ""
       }).\n${why}\n\n` +
       "How to fix it, any one of:\n" +
-      "  - install again with optional dependencies: `npm install` (without --omit=optional);\n" +
-      "    if the lockfile came from another platform: `rm -rf node_modules package-lock.json && npm install`;\n" +
-      `  - add the platform package explicitly: \`npm install -D ${platform.package}@${version}\`;\n` +
+      `${steps.join("\n")}\n` +
       "  - set QUICKBACK_KV_BINARY to the path of a quickback-kv binary.",
   );
 }
@@ -85,7 +134,11 @@ function binaryPath() {
     }
     return override;
   }
-  const key = platformKey();
+  // The installed platform package first: the package manager already chose it by
+  // os/cpu/libc, so the libc is asked only when packages for both are installed.
+  const keys = candidates();
+  const installed = keys.filter((k) => packageDir(PLATFORMS[k].package) !== undefined);
+  const key = byLibc(installed.length > 0 ? installed : keys);
   if (key === undefined) {
     const supported = Object.keys(PLATFORMS).join(", ");
     fail(
@@ -101,7 +154,7 @@ function binaryPath() {
   if (!fs.existsSync(binary)) {
     fail(
       `${platform.package} is installed at ${dir} but has no ${platform.binary}; reinstall it:\n` +
-        `  npm install -D ${platform.package}@${version}`,
+        `  ${addCommand(packageManager(), platform.package)}`,
     );
   }
   return binary;
@@ -118,12 +171,21 @@ function run() {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
   };
   for (const signal of forwarded) process.on(signal, forward);
+  // When the process that started this one goes away without a signal (npm killed with
+  // SIGTERM does not pass it on), this launcher is orphaned; the binary is told to stop,
+  // as Ctrl-C would (`build --watch` would otherwise run on). process.ppid is re-read.
+  const parent = process.ppid;
+  const orphaned = setInterval(() => {
+    if (process.ppid !== parent) forward("SIGTERM");
+  }, 500);
+  orphaned.unref();
 
   child.on("error", (error) => {
     fail(`cannot run ${binary}: ${error.message}`);
   });
   child.on("exit", (code, signal) => {
     for (const s of forwarded) process.removeListener(s, forward);
+    clearInterval(orphaned);
     if (signal) {
       // Die of the same signal, so a caller sees what the binary saw.
       process.kill(process.pid, signal);
