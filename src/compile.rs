@@ -443,9 +443,11 @@ fn wire_auth_module(
             module_path: path,
             adapter_path: &options.session_adapter_path,
             kv_sessions,
+            kv_only: false,
         },
     );
     c.diagnostics.extend(outcome.diagnostic);
+    c.diagnostics.extend(outcome.notes);
     c.wiring = outcome.wiring;
     if let Some(text) = outcome.text {
         outputs.push(Output {
