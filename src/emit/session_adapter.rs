@@ -36,7 +36,7 @@ pub fn render(model: &KvModel, header: &Header) -> Result<Option<String>, askama
         key_prefix: ts::string_literal(session.map_or(DEFAULT_KEY_PREFIX, |s| &s.key_prefix.value)),
         expires_in: session.map_or(DEFAULT_SESSION_EXPIRES_IN, |s| s.expires_in.value),
         update_age: session.map_or(DEFAULT_SESSION_UPDATE_AGE, |s| s.update_age.value),
-        store_in_database: true,
+        store_in_database: !model.kv_only_sessions(),
     }
     .render()
     .map(Some)
