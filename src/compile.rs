@@ -270,6 +270,10 @@ fn run(inputs: &Inputs, options: &Options, c: &mut Compilation) -> Vec<Output> {
         Wrangler::Missing | Wrangler::Failed => {}
     }
 
+    if model.better_auth && model.in_use() {
+        find_better_auth(inputs, &model, c);
+    }
+
     // What the Env types say, generated or edited into a foreign file (nothing when KV is unused).
     let env_wanted = if model.in_use() {
         env_types::wanted(&model, &existing, &desired)
@@ -288,8 +292,13 @@ fn run(inputs: &Inputs, options: &Options, c: &mut Compilation) -> Vec<Output> {
         (
             &options.session_adapter_path,
             if model.better_auth {
-                session_adapter::render(&model, &header, session_period(inputs, options, &model))
-                    .transpose()
+                session_adapter::render(
+                    &model,
+                    &header,
+                    session_period(inputs, options, &model),
+                    &c.better_auth,
+                )
+                .transpose()
             } else {
                 None
             },
@@ -378,9 +387,6 @@ fn run(inputs: &Inputs, options: &Options, c: &mut Compilation) -> Vec<Output> {
         }
     }
     wire_auth_module(inputs, options, &model, &mut outputs, c);
-    if model.better_auth && model.in_use() {
-        find_better_auth(inputs, &model, c);
-    }
     c.model = model;
     c.desired = desired;
     outputs

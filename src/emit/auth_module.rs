@@ -1037,19 +1037,12 @@ impl<'t> Editor<'t> {
             });
             return;
         }
-        // An empty object: `{}` becomes `{ piece }`.
+        // An empty object: `{}` becomes `{ piece }`, `{\n}` becomes `{ piece \n}`: the
+        // object's own bytes stay, so `remove_whole` gives them back exactly.
         let inner: Vec<String> = pieces.iter().map(Piece::inline).collect();
-        let blank = text
-            .get(open + 1..close)
-            .is_some_and(|t| t.trim().is_empty());
-        let (start, end) = if blank {
-            (open + 1, close)
-        } else {
-            (open + 1, open + 1)
-        };
         self.edits.push(Splice {
-            start,
-            end,
+            start: open + 1,
+            end: open + 1,
             text: format!(" {} ", inner.join(", ")),
         });
     }
@@ -1113,6 +1106,9 @@ impl<'t> Editor<'t> {
             let OptionsArg::Object(options) = &call.options else {
                 continue;
             };
+            if self.remove_whole(options) {
+                continue;
+            }
             for member in &options.members {
                 if let Some(found) = self.marker_after(member.span) {
                     self.remove(found);
@@ -1120,6 +1116,7 @@ impl<'t> Editor<'t> {
                     value: Value::Object(inner),
                     ..
                 } = &member.kind
+                    && !self.remove_whole(inner)
                 {
                     for (_, found) in self.marked(inner) {
                         self.remove(found);
@@ -1127,6 +1124,28 @@ impl<'t> Editor<'t> {
                 }
             }
         }
+    }
+
+    /// An object holding nothing but inline pieces (`{ a /* quickback-kv */, b … }`),
+    /// all inserted into an empty object: the inverse of that insertion, one splice
+    /// from after `{` through the blank after the last piece. `false` otherwise.
+    fn remove_whole(&mut self, object: &ObjectLit) -> bool {
+        let marked = self.marked(object);
+        let (Some((_, first)), Some((_, last))) = (marked.first(), marked.last()) else {
+            return false;
+        };
+        let open = object.span.start as usize + 1;
+        let bytes = self.text.as_bytes();
+        let all_inline =
+            marked.len() == object.members.len() && marked.iter().all(|(_, f)| !f.own_line);
+        if !all_inline || bytes.get(open) != Some(&b' ') || first.start != open + 1 {
+            return false;
+        }
+        if bytes.get(last.end) != Some(&b' ') {
+            return false;
+        }
+        self.splice(open, last.end + 1, String::new());
+        true
     }
 }
 
@@ -1439,6 +1458,18 @@ mod tests {
             wire(FileId(0), SESSION_BASE, &settings).text.as_deref(),
             Some(kv_only.as_str())
         );
+    }
+
+    #[test]
+    fn wiring_an_empty_options_object_is_undone_exactly() {
+        for options in ["{}", "{\n}", "{ }", "{\n  }"] {
+            let text = format!(
+                "import {{ betterAuth }} from \"better-auth\";\nexport const f = (env: Env) => betterAuth({options});\n"
+            );
+            wired(&text);
+        }
+        let text = "import { betterAuth } from \"better-auth\";\nexport const f = (env: Env) => betterAuth({ verification: {\n}, rateLimit: {}, secret: \"s\" });\n";
+        wired(text);
     }
 
     #[test]
