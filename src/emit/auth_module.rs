@@ -350,14 +350,8 @@ fn manual_help(settings: &Settings, env: &str) -> String {
 /// The module specifier of the adapter as seen from the auth module:
 /// relative, `/`-separated, without the `.ts` extension (`./kv-session-storage`).
 pub fn import_specifier(module_path: &str, adapter_path: &str) -> String {
-    let from: Vec<&str> = module_path
-        .split('/')
-        .filter(|s| !s.is_empty() && *s != ".")
-        .collect();
-    let to: Vec<&str> = adapter_path
-        .split('/')
-        .filter(|s| !s.is_empty() && *s != ".")
-        .collect();
+    let from = segments(module_path);
+    let to = segments(adapter_path);
     let from_dir = &from[..from.len().saturating_sub(1)];
     let common = from_dir.iter().zip(&to).take_while(|(a, b)| a == b).count();
     let mut parts: Vec<String> = vec!["..".to_string(); from_dir.len() - common];
@@ -380,6 +374,22 @@ pub fn import_specifier(module_path: &str, adapter_path: &str) -> String {
     } else {
         format!("./{specifier}")
     }
+}
+
+/// A relative path's segments with `.` dropped and `dir/..` folded
+/// (`src/lib/../lib/auth.ts` is `src/lib/auth.ts`); a leading `..` stays.
+fn segments(path: &str) -> Vec<&str> {
+    let mut out: Vec<&str> = Vec::new();
+    for segment in path.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." if out.last().is_some_and(|s| *s != "..") => {
+                out.pop();
+            }
+            s => out.push(s),
+        }
+    }
+    out
 }
 
 /// Why a module is left alone: where, what, and the label's reason.
@@ -1264,6 +1274,15 @@ mod tests {
         );
         assert_eq!(import_specifier("auth.ts", "src/kv.ts"), "./src/kv");
         assert_eq!(import_specifier("./src/auth.ts", "src/a/kv.ts"), "./a/kv");
+        // Issue 17.1: `--auth-module src/lib/../lib/auth.ts` imports what resolves.
+        assert_eq!(
+            import_specifier("src/lib/../lib/auth.ts", "src/lib/kv-session-storage.ts"),
+            "./kv-session-storage"
+        );
+        assert_eq!(
+            import_specifier("src/lib/auth.ts", "src/x/../lib/./kv.ts"),
+            "./kv"
+        );
     }
 
     fn run(text: &str, on: bool) -> Outcome {
