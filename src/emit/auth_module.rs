@@ -812,7 +812,33 @@ impl<'t> Editor<'t> {
 
     /// The Worker's env in scope of the call, and whether it may be missing.
     fn env(&self, module: &AuthModule, call: &BetterAuthCall) -> Result<(String, bool), Refusal> {
-        for params in &call.scopes {
+        let (name, optional, depth) = self.env_binding(module, call)?;
+        // A `const env = …` in a function between the binding and the call shadows it
+        // (issue 17.1): the call would get another value. Refused, never guessed.
+        let shadow = call
+            .declared
+            .iter()
+            .take(depth)
+            .flatten()
+            .find(|(n, _)| *n == name);
+        if let Some((_, at)) = shadow {
+            return Err(refuse(
+                *at,
+                format!("`{name}` is declared again inside the function; sessions are not wired"),
+                format!("this hides the Worker's `{name}` from `betterAuth`"),
+            ));
+        }
+        Ok((name, optional))
+    }
+
+    /// The env binding and how many enclosing function bodies (innermost first)
+    /// lie between it and the call, its own included.
+    fn env_binding(
+        &self,
+        module: &AuthModule,
+        call: &BetterAuthCall,
+    ) -> Result<(String, bool, usize), Refusal> {
+        for (depth, params) in call.scopes.iter().enumerate() {
             let typed = params.iter().find(|p| {
                 p.name.is_some()
                     && p.type_name
@@ -823,11 +849,11 @@ impl<'t> Editor<'t> {
             if let Some(param) = typed.or(named)
                 && let Some(name) = &param.name
             {
-                return Ok((name.clone(), param.optional));
+                return Ok((name.clone(), param.optional, depth + 1));
             }
         }
         if let Some(env) = &module.workers_env {
-            return Ok((env.clone(), false));
+            return Ok((env.clone(), false, call.scopes.len()));
         }
         Err(refuse(
             call.callee,
@@ -1489,6 +1515,24 @@ mod tests {
         }
         let text = "import { betterAuth } from \"better-auth\";\nexport const f = (env: Env) => betterAuth({ verification: {\n}, rateLimit: {}, secret: \"s\" });\n";
         wired(text);
+    }
+
+    #[test]
+    fn an_inner_env_shadowing_the_parameter_is_refused() {
+        for text in [
+            "import { betterAuth } from \"better-auth\";\nexport function f(env: Env) {\n  const env2 = 1;\n  if (x) {\n    const env = other;\n    return betterAuth({});\n  }\n}\n",
+            "import { betterAuth } from \"better-auth\";\nexport function f(env?: Env) {\n  return () => {\n    let env = {};\n    return betterAuth({ secret: \"s\" });\n  };\n}\n",
+        ] {
+            let outcome = run(text, true);
+            assert!(outcome.text.is_none(), "{text}");
+            let d = outcome.diagnostic.expect("refused");
+            assert_eq!(d.code, Code::AuthCannotWire);
+            let at = d.labels[0].span;
+            assert!(text[at.start as usize..].starts_with("env ="), "{text}");
+        }
+        // An env parameter of the inner function is the one used: no shadowing.
+        let ok = "import { betterAuth } from \"better-auth\";\nexport function f(env: Env) {\n  return (env: Env) => betterAuth({});\n}\n";
+        wired(ok);
     }
 
     #[test]
