@@ -56,7 +56,7 @@ fn version_notes(lookup: &Lookup) -> Vec<String> {
         }
     };
     add(
-        v >= (1, 5, 0) && v < (1, 6, 11),
+        ((1, 5, 0)..(1, 6, 11)).contains(&v),
         "It reads a verification token's KV copy before the database: a token used in one location may be accepted once more in another for about 60 s.",
     );
     add(
