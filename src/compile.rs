@@ -4,7 +4,8 @@
 use std::collections::BTreeMap;
 
 use crate::diagnostics::{self, Code, Diagnostic};
-use crate::emit::auth_module::{self, Wiring};
+use crate::emit::auth_module::{self, SessionMode, Wiring};
+use crate::emit::session_period::{self, Period};
 use crate::emit::{self, Header, env_types, env_types_edit, session_adapter};
 use crate::eval::Evaluator;
 use crate::model::KvModel;
@@ -12,7 +13,7 @@ use crate::plan::plan;
 use crate::resolve::{ResolveOptions, resolve};
 use crate::span::{FileId, Files, Span};
 use crate::wrangler::{self, Desired, Existing, ExistingScope, Facts, Format};
-use crate::{adopt, syntax, validate};
+use crate::{adopt, better_auth_version, syntax, validate};
 
 /// Configs larger than this are refused.
 pub const MAX_CONFIG_BYTES: usize = 10 * 1024 * 1024;
@@ -49,6 +50,12 @@ pub struct Inputs {
     /// The app's auth module (`Options::auth_module_path`), which `build` wires KV sessions into.
     pub auth_module: FileInput,
     pub env: BTreeMap<String, String>,
+    /// The files that say which Better Auth the app has (`better_auth_version`'s
+    /// paths), those that exist; `bun.lockb` with no bytes (it is binary).
+    pub packages: Vec<FileInput>,
+    /// Seconds since the Unix epoch as the CLI or language server read the clock;
+    /// `SOURCE_DATE_EPOCH` in `env` wins. Only a new session key period uses it.
+    pub clock: Option<u64>,
 }
 
 #[derive(Debug, Clone)]
@@ -86,6 +93,8 @@ pub struct Compilation {
     pub config_file: Option<FileId>,
     /// What happened to the auth module.
     pub wiring: Wiring,
+    /// Which Better Auth the app has, when Better Auth is the auth provider.
+    pub better_auth: better_auth_version::Lookup,
 }
 
 impl Compilation {
@@ -261,6 +270,10 @@ fn run(inputs: &Inputs, options: &Options, c: &mut Compilation) -> Vec<Output> {
         Wrangler::Missing | Wrangler::Failed => {}
     }
 
+    if model.better_auth && model.in_use() {
+        find_better_auth(inputs, &model, c);
+    }
+
     // What the Env types say, generated or edited into a foreign file (nothing when KV is unused).
     let env_wanted = if model.in_use() {
         env_types::wanted(&model, &existing, &desired)
@@ -279,7 +292,13 @@ fn run(inputs: &Inputs, options: &Options, c: &mut Compilation) -> Vec<Output> {
         (
             &options.session_adapter_path,
             if model.better_auth {
-                session_adapter::render(&model, &header).transpose()
+                session_adapter::render(
+                    &model,
+                    &header,
+                    session_period(inputs, options, &model),
+                    &c.better_auth,
+                )
+                .transpose()
             } else {
                 None
             },
@@ -368,9 +387,68 @@ fn run(inputs: &Inputs, options: &Options, c: &mut Compilation) -> Vec<Output> {
         }
     }
     wire_auth_module(inputs, options, &model, &mut outputs, c);
+    keep_imported_adapter(inputs, options, &mut outputs);
     c.model = model;
     c.desired = desired;
     outputs
+}
+
+/// The adapter is never deleted while the auth module (as this build leaves it)
+/// still imports it, e.g. when its wiring could not be removed (issue 17.1): the
+/// app would no longer build.
+fn keep_imported_adapter(inputs: &Inputs, options: &Options, outputs: &mut Vec<Output>) {
+    let deletes = |o: &Output| o.path == options.session_adapter_path && o.action == Action::Delete;
+    if !outputs.iter().any(deletes) {
+        return;
+    }
+    let module: std::borrow::Cow<str> = match outputs
+        .iter()
+        .find(|o| o.path == options.auth_module_path)
+        .map(|o| &o.action)
+    {
+        Some(Action::Write(text)) => text.into(),
+        Some(Action::Delete) => return,
+        None => match &inputs.auth_module.contents {
+            Contents::Bytes(bytes) => String::from_utf8_lossy(bytes),
+            _ => return,
+        },
+    };
+    let specifier =
+        auth_module::import_specifier(&options.auth_module_path, &options.session_adapter_path);
+    let imported = ['"', '\'']
+        .iter()
+        .any(|q| module.contains(&format!("{q}{specifier}{q}")));
+    if imported {
+        outputs.retain(|o| !deletes(o));
+    }
+}
+
+/// The session key period the adapter records (`emit::session_period`), from the
+/// existing adapter's record and the time (`SOURCE_DATE_EPOCH` first).
+fn session_period(inputs: &Inputs, options: &Options, model: &KvModel) -> Period {
+    let adapter = inputs
+        .existing_outputs
+        .iter()
+        .find(|f| f.path == options.session_adapter_path)
+        .and_then(|f| match &f.contents {
+            Contents::Bytes(bytes) => Some(String::from_utf8_lossy(bytes)),
+            _ => None,
+        })
+        .filter(|text| emit::is_generated(text));
+    let previous = adapter.as_deref().and_then(session_period::read);
+    let wired = match &inputs.auth_module.contents {
+        Contents::Bytes(bytes) => {
+            let marker = auth_module::MARKER.as_bytes();
+            bytes.windows(marker.len()).any(|w| w == marker)
+        }
+        _ => false,
+    };
+    session_period::decide(
+        previous,
+        adapter.is_some() && wired,
+        model.kv_sessions(),
+        session_period::now(&inputs.env, inputs.clock),
+    )
 }
 
 /// Wires KV sessions into the app's auth module, or removes the wiring when
@@ -443,9 +521,15 @@ fn wire_auth_module(
             module_path: path,
             adapter_path: &options.session_adapter_path,
             kv_sessions,
+            kv_only: model.kv_only_sessions(),
         },
     );
     c.diagnostics.extend(outcome.diagnostic);
+    c.diagnostics.extend(outcome.notes);
+    if outcome.text.is_some() {
+        c.diagnostics
+            .extend(signs_users_out(outcome.previous, model, &outcome.wiring));
+    }
     c.wiring = outcome.wiring;
     if let Some(text) = outcome.text {
         outputs.push(Output {
@@ -453,6 +537,103 @@ fn wire_auth_module(
             action: Action::Write(text),
         });
     }
+}
+
+/// Which Better Auth the app has (`better_auth_version`), a warning for each lockfile
+/// that does not parse, and, with KV sessions on, the known defects of that version.
+fn find_better_auth(inputs: &Inputs, model: &KvModel, c: &mut Compilation) {
+    let texts: Vec<(&str, std::borrow::Cow<str>)> = inputs
+        .packages
+        .iter()
+        .filter_map(|f| match &f.contents {
+            Contents::Bytes(b) if b.len() <= MAX_CONFIG_BYTES => {
+                Some((f.path.as_str(), String::from_utf8_lossy(b)))
+            }
+            _ => None,
+        })
+        .collect();
+    let files: Vec<(&str, &str)> = texts.iter().map(|(p, t)| (*p, t.as_ref())).collect();
+    let lookup = better_auth_version::find(&files);
+    let text_of = |path: &str| {
+        files
+            .iter()
+            .find(|(p, _)| *p == path)
+            .map_or("", |(_, t)| *t)
+    };
+    for bad in &lookup.unparsable {
+        let file = c.files.add(bad.path.clone(), text_of(&bad.path));
+        let at = bad.at as u32;
+        c.diagnostics.push(
+            Diagnostic::new(
+                Code::ProjectInvalidLockfile,
+                format!("{} does not parse; the Better Auth version is not read from it", bad.path),
+                Span::new(file, at, at),
+                bad.message.clone(),
+            )
+            .with_help(format!(
+                "resolve the file (a merge conflict?) or reinstall so the package manager rewrites {}",
+                bad.path
+            )),
+        );
+    }
+    if let Some(found) = &lookup.found
+        && !found.range
+        && model.kv_sessions()
+        && let Some(version) = better_auth_version::parse(&found.version)
+    {
+        let file = c.files.add(found.source.clone(), text_of(&found.source));
+        let at = Span::new(file, found.at.0 as u32, found.at.1 as u32);
+        let defects = [
+            (
+                (1, 7, 8),
+                Code::AuthBetterAuthListsKvOnly,
+                "`list-sessions` and `revoke-other-sessions` miss the sessions made before KV",
+            ),
+            (
+                (1, 7, 16),
+                Code::AuthBetterAuthRevokeRace,
+                "concurrent sign-ins of one user can escape `revoke-sessions` with KV sessions",
+            ),
+        ];
+        for (fixed, code, what) in defects {
+            if version < fixed {
+                let fixed = format!("{}.{}.{}", fixed.0, fixed.1, fixed.2);
+                c.diagnostics.push(
+                    Diagnostic::new(
+                        code,
+                        format!("Better Auth {}: {what}", found.version),
+                        at,
+                        format!("fixed in Better Auth {fixed}"),
+                    )
+                    .with_help(format!("upgrade better-auth to {fixed} or later")),
+                );
+            }
+        }
+    }
+    c.better_auth = lookup;
+}
+
+/// `auth::signs-users-out` when this build's wiring change moves sessions into or
+/// out of KV-only storage (SPEC §3.4.1): either way some users lose their session.
+fn signs_users_out(previous: SessionMode, model: &KvModel, wiring: &Wiring) -> Option<Diagnostic> {
+    let (Wiring::Wired { at, .. } | Wiring::Removed { at, .. }) = wiring else {
+        return None;
+    };
+    let kv_only = model.session.as_ref().and_then(|s| s.kv_only);
+    let (message, label, help) = match (previous, model.kv_sessions(), kv_only) {
+        (SessionMode::Database | SessionMode::Cached, true, Some(_)) => (
+            "this build signs out users whose sessions are only in the database",
+            "KV-only sessions: Better Auth no longer reads sessions from the database",
+            "sessions made before this build (and any KV does not hold) answer as signed out; remove `kvOnly: true` to keep KV a cache in front of the database",
+        ),
+        (SessionMode::KvOnly, false, _) => (
+            "this build signs out everyone who signed in while sessions were KV-only",
+            "KV sessions are turned off, and KV-only sessions have no database row",
+            "keep KV sessions on (drop `kvOnly` first) until the sessions made while they were KV-only have expired (`expiresIn`)",
+        ),
+        _ => return None,
+    };
+    Some(Diagnostic::new(Code::AuthSignsUsersOut, message, *at, label).with_help(help))
 }
 
 /// The config as text, or `None` after reporting why it cannot be compiled.

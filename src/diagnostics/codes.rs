@@ -217,6 +217,17 @@ must start with a letter and use ASCII letters, digits, `-` and `_`; a name that
 becomes `Env` (such as `env`), or two names that become the same interface
 (`my-prod` and `my_prod`), are refused, as `wrangler types` refuses them.";
 
+    ConfigKeyPrefixTooLong = "config::key-prefix-too-long", Error, Input,
+"`session.keyPrefix` is longer than 419 bytes (UTF-8).
+
+Workers KV refuses keys over 512 bytes. The session adapter stores each key as
+the prefix, the session key period (up to 21 bytes, such as `1796399383:`) and
+Better Auth's key; a key that would pass 512 bytes is stored in a hashed form of
+72 bytes after the prefix instead. A prefix that leaves no room for both makes
+the adapter throw on its first use, after a clean build and deploy, so the
+build refuses it. Shorten the prefix; a few bytes such as `session:` are enough
+to keep sessions apart from other keys in the namespace.";
+
     KvTtlBelowMinimum = "kv::ttl-below-minimum", Warning, Input,
 "A session lifetime is below 60 seconds, the smallest `expirationTtl` Workers
 KV accepts. The session adapter raises shorter TTLs to 60 seconds, so such
@@ -241,6 +252,68 @@ The help shows the lines to add by hand: the adapter import,
 `secondaryStorage`, `rateLimit.storage: \"memory\"` and
 `verification.storeInDatabase: true`, merged into the objects the app already
 has. With `--deny-warnings` this stops the build.";
+
+    AuthPreserveSessionInDatabase = "auth::preserve-session-in-database", Warning, Input,
+"The app's auth module sets `session.preserveSessionInDatabase`, which makes a
+session missing from KV a signed-out user.
+
+With KV sessions, quickback-kv keeps the database the source of truth: it sets
+`session.storeSessionInDatabase: true`, so every session is also a database row
+and Better Auth reads the row when KV does not have the session (a session made
+before KV was switched on, or one KV has not seen yet in this location). Better
+Auth skips that read when `preserveSessionInDatabase` is set, so the users signed
+in before the switch are signed out, and revoked sessions keep their rows. The
+wiring goes ahead; remove the option from the auth module to keep your users
+signed in. With `--deny-warnings` this stops the build.";
+
+    AuthSignsUsersOut = "auth::signs-users-out", Warning, Input,
+"This build changes where the app keeps sessions in a way that signs users out.
+
+By default quickback-kv keeps the database the source of truth: the auth module
+gets `session.storeSessionInDatabase: true`, every session is a database row, and
+KV caches them, so turning KV sessions on or off signs nobody out. With
+`session: { kvOnly: true }` in the config, sessions live in KV alone:
+- entering KV-only (from no KV sessions, or from KV as a cache) signs out every
+  user whose session KV does not hold, such as all sessions made before KV;
+- leaving KV-only by turning KV sessions off (`storage: \"database\"`) signs out
+  everyone who signed in while sessions were KV-only: they have no database row.
+The warning is given once, by the build that makes the change. With
+`--deny-warnings` this stops the build.";
+
+    AuthBetterAuthListsKvOnly = "auth::better-auth-lists-kv-only", Warning, Input,
+"The installed Better Auth is older than 1.7.8, where listing a user's sessions
+reads only KV's `active-sessions-<userId>` list.
+
+With KV sessions on, the sessions made before the switch (rows in the database)
+are then not listed by `list-sessions`, and `revoke-other-sessions` does not revoke
+them (sign-out and `revoke-sessions` still delete their rows). From 1.7.8, with
+`session.storeSessionInDatabase` (which quickback-kv's wiring sets), Better Auth
+lists sessions from the database. The label points at the version quickback-kv
+found (the installed package, else the lockfile). Upgrade better-auth to 1.7.8
+or later; with `--deny-warnings` this stops the build.";
+
+    AuthBetterAuthRevokeRace = "auth::better-auth-revoke-race", Warning, Input,
+"The installed Better Auth is older than 1.7.16, where concurrent sign-ins of one
+user can escape `revoke-sessions` with KV sessions.
+
+Better Auth keeps a user's sessions in KV's `active-sessions-<userId>` list, read,
+changed and written back without a lock: eight concurrent sign-ins leave three
+listed, and on 1.6.9 `revoke-sessions` then leaves five of the eight valid. From
+1.7.16 `revoke-sessions` also writes `revoked-sessions-before-<userId>`, which
+refuses them all. Upgrade better-auth to 1.7.16 or later; with `--deny-warnings`
+this stops the build.";
+
+    ProjectInvalidLockfile = "project::invalid-lockfile", Warning, Input,
+"A lockfile in the project root (package-lock.json, pnpm-lock.yaml, yarn.lock or
+bun.lock) does not parse as what its name says, so quickback-kv cannot read the
+Better Auth version from it.
+
+quickback-kv reads the installed Better Auth version from
+node_modules/better-auth/package.json, else the lockfile, else the package.json
+dependency range, to warn about versions with known KV session defects. The
+label points where the file stops making sense, often a merge-conflict marker.
+Resolve the file or let the package manager rewrite it (install again). The next
+source is used meanwhile; nothing is guessed.";
 
     AuthInvalidModule = "auth::invalid-module", Warning, Input,
 "The auth module cannot be read as TypeScript: it does not parse, is not UTF-8,

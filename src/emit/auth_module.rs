@@ -27,6 +27,21 @@ pub struct Settings<'a> {
     pub adapter_path: &'a str,
     /// Whether sessions belong in KV: the pieces are wanted (else removed).
     pub kv_sessions: bool,
+    /// KV-only sessions (the config's `session.kvOnly`): no
+    /// `session.storeSessionInDatabase: true`, so sessions have no database row.
+    pub kv_only: bool,
+}
+
+/// Where the module keeps sessions, as its text says (before or after a build).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SessionMode {
+    /// No `secondaryStorage` of quickback-kv's: sessions are rows in the database.
+    #[default]
+    Database,
+    /// KV in front of the database (`storeSessionInDatabase: true`).
+    Cached,
+    /// KV only: a KV miss is a signed-out user.
+    KvOnly,
 }
 
 /// What happened to the auth module, for the summary, the JSON report and hover.
@@ -61,6 +76,14 @@ pub mod pieces {
     pub const WHY_RATE_LIMIT: &str =
         "rate limits stay in isolate memory, where they were before secondaryStorage";
     pub const WHY_VERIFICATION: &str = "single-use tokens consumed from the database, not KV";
+    pub const WHY_SESSION_DATABASE: &str =
+        "the database stays the source of truth for sessions; KV caches them";
+    /// `session.storeSessionInDatabase`: Better Auth writes every session to the
+    /// database too and reads it there on a KV miss (SPEC §3.4.1).
+    pub const SESSION_KEY: &str = "storeSessionInDatabase";
+    pub const SESSION_VALUE: &str = "true";
+    /// Makes a KV miss a signed-out user even with `storeSessionInDatabase`.
+    pub const PRESERVE_KEY: &str = "preserveSessionInDatabase";
     /// `rateLimit.storage`: where Better Auth counted before `secondaryStorage` existed.
     pub const RATE_LIMIT_KEY: &str = "storage";
     pub const RATE_LIMIT_VALUE: &str = "\"memory\"";
@@ -132,6 +155,10 @@ pub struct Outcome {
     pub text: Option<String>,
     pub wiring: Wiring,
     pub diagnostic: Option<Diagnostic>,
+    /// Warnings that do not stop the wiring (`auth::preserve-session-in-database`).
+    pub notes: Vec<Diagnostic>,
+    /// Where the module kept sessions before this build.
+    pub previous: SessionMode,
 }
 
 /// Wires (or unwires) the module `text`, registered as `file`.
@@ -165,6 +192,8 @@ pub fn wire(file: FileId, text: &str, settings: &Settings) -> Outcome {
                     )
                     .with_help(manual_help(settings, "env")),
                 ),
+                notes: Vec::new(),
+                previous: outcome.previous,
             };
         }
     }
@@ -179,6 +208,8 @@ fn wire_once(file: FileId, text: &str, settings: &Settings) -> Outcome {
             text: None,
             wiring: Wiring::Off,
             diagnostic: None,
+            notes: Vec::new(),
+            previous: SessionMode::Database,
         };
     }
     let help = manual_help(settings, "env");
@@ -205,17 +236,33 @@ fn wire_once(file: FileId, text: &str, settings: &Settings) -> Outcome {
                     at: unreadable.span,
                 },
                 diagnostic: Some(diagnostic),
+                notes: Vec::new(),
+                previous: SessionMode::Database,
             };
         }
     };
-    let mut editor = Editor::new(file, text);
+    let editor = Editor::new(file, text);
+    let previous = editor.session_mode(&module);
+    let notes = editor.preserve_warnings(&module, settings);
+    let mut outcome = edit(editor, &module, settings);
+    outcome.previous = previous;
+    if settings.kv_sessions {
+        outcome.notes = notes;
+    }
+    outcome
+}
+
+/// Plans and applies the edits on a module that parsed.
+fn edit(mut editor: Editor, module: &AuthModule, settings: &Settings) -> Outcome {
+    let path = settings.module_path.to_string();
+    let file = editor.file;
     let result = if settings.kv_sessions {
-        editor.wire(&module, settings).map(|at| Wiring::Wired {
+        editor.wire(module, settings).map(|at| Wiring::Wired {
             path: path.clone(),
             at,
         })
     } else {
-        editor.unwire(&module);
+        editor.unwire(module);
         Ok(Wiring::Removed {
             path: path.clone(),
             at: Span::file_start(file),
@@ -228,6 +275,8 @@ fn wire_once(file: FileId, text: &str, settings: &Settings) -> Outcome {
                 text: None,
                 wiring: Wiring::Off,
                 diagnostic: None,
+                notes: Vec::new(),
+                previous: SessionMode::Database,
             };
         }
         Ok(wiring) => match editor.apply() {
@@ -254,6 +303,8 @@ fn wire_once(file: FileId, text: &str, settings: &Settings) -> Outcome {
         text: Some(edited),
         wiring,
         diagnostic: None,
+        notes: Vec::new(),
+        previous: SessionMode::Database,
     }
 }
 
@@ -267,6 +318,8 @@ fn refused(settings: &Settings, env_name: &Option<String>, refusal: Refusal) -> 
             at,
         },
         diagnostic: Some(Diagnostic::new(Code::AuthCannotWire, message, at, label).with_help(help)),
+        notes: Vec::new(),
+        previous: SessionMode::Database,
     }
 }
 
@@ -276,8 +329,17 @@ fn manual_help(settings: &Settings, env: &str) -> String {
         settings.module_path,
         settings.adapter_path,
     )));
+    let session = if settings.kv_only {
+        String::new()
+    } else {
+        format!(
+            "\n    session: {{ …, {}: {} }},",
+            pieces::SESSION_KEY,
+            pieces::SESSION_VALUE
+        )
+    };
     format!(
-        "wire it by hand, keeping the app's own options:\n  {import}\n  betterAuth({{\n    …,\n    rateLimit: {{ …, {}: {} }},\n    secondaryStorage: {},\n    verification: {{ {}, … }},\n  }})",
+        "wire it by hand, keeping the app's own options:\n  {import}\n  betterAuth({{\n    …,\n    rateLimit: {{ …, {}: {} }},\n    secondaryStorage: {},{session}\n    verification: {{ {}, … }},\n  }})",
         pieces::RATE_LIMIT_KEY,
         pieces::RATE_LIMIT_VALUE,
         pieces::secondary_storage(env, true),
@@ -288,14 +350,8 @@ fn manual_help(settings: &Settings, env: &str) -> String {
 /// The module specifier of the adapter as seen from the auth module:
 /// relative, `/`-separated, without the `.ts` extension (`./kv-session-storage`).
 pub fn import_specifier(module_path: &str, adapter_path: &str) -> String {
-    let from: Vec<&str> = module_path
-        .split('/')
-        .filter(|s| !s.is_empty() && *s != ".")
-        .collect();
-    let to: Vec<&str> = adapter_path
-        .split('/')
-        .filter(|s| !s.is_empty() && *s != ".")
-        .collect();
+    let from = segments(module_path);
+    let to = segments(adapter_path);
     let from_dir = &from[..from.len().saturating_sub(1)];
     let common = from_dir.iter().zip(&to).take_while(|(a, b)| a == b).count();
     let mut parts: Vec<String> = vec!["..".to_string(); from_dir.len() - common];
@@ -318,6 +374,22 @@ pub fn import_specifier(module_path: &str, adapter_path: &str) -> String {
     } else {
         format!("./{specifier}")
     }
+}
+
+/// A relative path's segments with `.` dropped and `dir/..` folded
+/// (`src/lib/../lib/auth.ts` is `src/lib/auth.ts`); a leading `..` stays.
+fn segments(path: &str) -> Vec<&str> {
+    let mut out: Vec<&str> = Vec::new();
+    for segment in path.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." if out.last().is_some_and(|s| *s != "..") => {
+                out.pop();
+            }
+            s => out.push(s),
+        }
+    }
+    out
 }
 
 /// Why a module is left alone: where, what, and the label's reason.
@@ -459,7 +531,7 @@ impl<'t> Editor<'t> {
         self.env_name = Some(env.0.clone());
 
         // What the options already hold.
-        let groups = ["secondaryStorage", "rateLimit", "verification"];
+        let groups = ["secondaryStorage", "rateLimit", "session", "verification"];
         check_members(options, &groups)?;
         let mut plan: Vec<Action> = Vec::new();
 
@@ -508,6 +580,42 @@ impl<'t> Editor<'t> {
             }
         }
 
+        // session.storeSessionInDatabase (SPEC §3.4.1): the database stays the source
+        // of truth and KV caches sessions, unless the config opts in to KV-only sessions.
+        let keep_rows = Piece::property(
+            pieces::SESSION_KEY,
+            pieces::SESSION_VALUE,
+            pieces::WHY_SESSION_DATABASE,
+        );
+        let whole = Piece::property(
+            "session",
+            &format!("{{ {} }}", keep_rows.code),
+            pieces::WHY_SESSION_DATABASE,
+        );
+        match self.group(options, "session")? {
+            Group::Absent if settings.kv_only => {}
+            Group::Absent => plan.push(Action::Insert(options, whole, Place::Last)),
+            Group::Ours(found) if settings.kv_only => self.remove(found),
+            Group::Ours(found) => plan.push(Action::Update(found, whole)),
+            Group::Apps(inner) => {
+                // A spread could set either key, and ours would then override the app's.
+                check_members(inner, &[pieces::SESSION_KEY, pieces::PRESERVE_KEY])?;
+                if settings.kv_only {
+                    for (_, found) in self.marked(inner) {
+                        self.remove(found);
+                    }
+                } else {
+                    self.merge(
+                        inner,
+                        pieces::SESSION_KEY,
+                        keep_rows,
+                        Place::Last,
+                        &mut plan,
+                    );
+                }
+            }
+        }
+
         // verification: the adapter's options spread first into the app's object, or a new member.
         let spread = Piece {
             code: pieces::verification_spread(),
@@ -539,6 +647,94 @@ impl<'t> Editor<'t> {
         self.apply_plan(plan);
         self.wire_import(module, settings)?;
         Ok(call.callee)
+    }
+
+    /// Where the module keeps sessions: in KV when quickback-kv's `secondaryStorage`
+    /// is there, cached in front of the database when `session.storeSessionInDatabase`
+    /// is `true` beside it (the compiler's or the app's own).
+    fn session_mode(&self, module: &AuthModule) -> SessionMode {
+        let Some(options) = first_options(module) else {
+            return SessionMode::Database;
+        };
+        if !matches!(
+            self.property(options, "secondaryStorage"),
+            Some((_, Some(_)))
+        ) {
+            return SessionMode::Database;
+        }
+        let cached = match self.property(options, "session") {
+            Some((_, Some(_))) => true,
+            Some((member, None)) => match &member.kind {
+                MemberKind::Property {
+                    value: Value::Object(inner),
+                    ..
+                } => self
+                    .property(inner, pieces::SESSION_KEY)
+                    .is_some_and(|(m, _)| self.value_text(m) == Some(pieces::SESSION_VALUE)),
+                _ => false,
+            },
+            None => false,
+        };
+        if cached {
+            SessionMode::Cached
+        } else {
+            SessionMode::KvOnly
+        }
+    }
+
+    /// The value of a `key: value` member as written.
+    fn value_text(&self, member: &Member) -> Option<&'t str> {
+        match &member.kind {
+            MemberKind::Property {
+                value: Value::Other(span),
+                ..
+            } => self.text.get(span.start as usize..span.end as usize),
+            _ => None,
+        }
+    }
+
+    /// `auth::preserve-session-in-database` for the app's own `session.preserveSessionInDatabase`.
+    fn preserve_warnings(&self, module: &AuthModule, settings: &Settings) -> Vec<Diagnostic> {
+        let Some(options) = first_options(module) else {
+            return Vec::new();
+        };
+        let Some((
+            Member {
+                kind:
+                    MemberKind::Property {
+                        value: Value::Object(inner),
+                        ..
+                    },
+                ..
+            },
+            None,
+        )) = self.property(options, "session")
+        else {
+            return Vec::new();
+        };
+        inner
+            .members
+            .iter()
+            .filter(|m| matches!(&m.kind, MemberKind::Property { key, .. } if key == pieces::PRESERVE_KEY))
+            .filter(|m| self.value_text(m) != Some("false"))
+            .map(|m| {
+                Diagnostic::new(
+                    Code::AuthPreserveSessionInDatabase,
+                    format!(
+                        "`{}` makes a KV miss a signed-out user",
+                        pieces::PRESERVE_KEY
+                    ),
+                    m.span,
+                    "with it Better Auth does not read a session from the database when KV lacks it",
+                )
+                .with_help(format!(
+                    "remove it from {}: quickback-kv sets `{}: true`, which keeps each session's database row; with `{}` the users signed in before KV sessions are signed out",
+                    settings.module_path,
+                    pieces::SESSION_KEY,
+                    pieces::PRESERVE_KEY
+                ))
+            })
+            .collect()
     }
 
     /// An option holding an object the wiring merges into.
@@ -616,7 +812,33 @@ impl<'t> Editor<'t> {
 
     /// The Worker's env in scope of the call, and whether it may be missing.
     fn env(&self, module: &AuthModule, call: &BetterAuthCall) -> Result<(String, bool), Refusal> {
-        for params in &call.scopes {
+        let (name, optional, depth) = self.env_binding(module, call)?;
+        // A `const env = …` in a function between the binding and the call shadows it
+        // (issue 17.1): the call would get another value. Refused, never guessed.
+        let shadow = call
+            .declared
+            .iter()
+            .take(depth)
+            .flatten()
+            .find(|(n, _)| *n == name);
+        if let Some((_, at)) = shadow {
+            return Err(refuse(
+                *at,
+                format!("`{name}` is declared again inside the function; sessions are not wired"),
+                format!("this hides the Worker's `{name}` from `betterAuth`"),
+            ));
+        }
+        Ok((name, optional))
+    }
+
+    /// The env binding and how many enclosing function bodies (innermost first)
+    /// lie between it and the call, its own included.
+    fn env_binding(
+        &self,
+        module: &AuthModule,
+        call: &BetterAuthCall,
+    ) -> Result<(String, bool, usize), Refusal> {
+        for (depth, params) in call.scopes.iter().enumerate() {
             let typed = params.iter().find(|p| {
                 p.name.is_some()
                     && p.type_name
@@ -627,11 +849,11 @@ impl<'t> Editor<'t> {
             if let Some(param) = typed.or(named)
                 && let Some(name) = &param.name
             {
-                return Ok((name.clone(), param.optional));
+                return Ok((name.clone(), param.optional, depth + 1));
             }
         }
         if let Some(env) = &module.workers_env {
-            return Ok((env.clone(), false));
+            return Ok((env.clone(), false, call.scopes.len()));
         }
         Err(refuse(
             call.callee,
@@ -851,19 +1073,12 @@ impl<'t> Editor<'t> {
             });
             return;
         }
-        // An empty object: `{}` becomes `{ piece }`.
+        // An empty object: `{}` becomes `{ piece }`, `{\n}` becomes `{ piece \n}`: the
+        // object's own bytes stay, so `remove_whole` gives them back exactly.
         let inner: Vec<String> = pieces.iter().map(Piece::inline).collect();
-        let blank = text
-            .get(open + 1..close)
-            .is_some_and(|t| t.trim().is_empty());
-        let (start, end) = if blank {
-            (open + 1, close)
-        } else {
-            (open + 1, open + 1)
-        };
         self.edits.push(Splice {
-            start,
-            end,
+            start: open + 1,
+            end: open + 1,
             text: format!(" {} ", inner.join(", ")),
         });
     }
@@ -927,6 +1142,9 @@ impl<'t> Editor<'t> {
             let OptionsArg::Object(options) = &call.options else {
                 continue;
             };
+            if self.remove_whole(options) {
+                continue;
+            }
             for member in &options.members {
                 if let Some(found) = self.marker_after(member.span) {
                     self.remove(found);
@@ -934,6 +1152,7 @@ impl<'t> Editor<'t> {
                     value: Value::Object(inner),
                     ..
                 } = &member.kind
+                    && !self.remove_whole(inner)
                 {
                     for (_, found) in self.marked(inner) {
                         self.remove(found);
@@ -941,6 +1160,28 @@ impl<'t> Editor<'t> {
                 }
             }
         }
+    }
+
+    /// An object holding nothing but inline pieces (`{ a /* quickback-kv */, b … }`),
+    /// all inserted into an empty object: the inverse of that insertion, one splice
+    /// from after `{` through the blank after the last piece. `false` otherwise.
+    fn remove_whole(&mut self, object: &ObjectLit) -> bool {
+        let marked = self.marked(object);
+        let (Some((_, first)), Some((_, last))) = (marked.first(), marked.last()) else {
+            return false;
+        };
+        let open = object.span.start as usize + 1;
+        let bytes = self.text.as_bytes();
+        let all_inline =
+            marked.len() == object.members.len() && marked.iter().all(|(_, f)| !f.own_line);
+        if !all_inline || bytes.get(open) != Some(&b' ') || first.start != open + 1 {
+            return false;
+        }
+        if bytes.get(last.end) != Some(&b' ') {
+            return false;
+        }
+        self.splice(open, last.end + 1, String::new());
+        true
     }
 }
 
@@ -1001,6 +1242,14 @@ fn check_members(object: &ObjectLit, keys: &[&str]) -> Result<(), Refusal> {
     Ok(())
 }
 
+/// The options object of the module's first `betterAuth` call, when it is a literal.
+fn first_options(module: &AuthModule) -> Option<&ObjectLit> {
+    module.calls.iter().find_map(|c| match &c.options {
+        OptionsArg::Object(o) => Some(o),
+        _ => None,
+    })
+}
+
 fn line_start(text: &str, at: usize) -> usize {
     text[..at].rfind('\n').map_or(0, |i| i + 1)
 }
@@ -1051,6 +1300,15 @@ mod tests {
         );
         assert_eq!(import_specifier("auth.ts", "src/kv.ts"), "./src/kv");
         assert_eq!(import_specifier("./src/auth.ts", "src/a/kv.ts"), "./a/kv");
+        // Issue 17.1: `--auth-module src/lib/../lib/auth.ts` imports what resolves.
+        assert_eq!(
+            import_specifier("src/lib/../lib/auth.ts", "src/lib/kv-session-storage.ts"),
+            "./kv-session-storage"
+        );
+        assert_eq!(
+            import_specifier("src/lib/auth.ts", "src/x/../lib/./kv.ts"),
+            "./kv"
+        );
     }
 
     fn run(text: &str, on: bool) -> Outcome {
@@ -1061,6 +1319,7 @@ mod tests {
                 module_path: "src/lib/auth.ts",
                 adapter_path: "src/lib/kv-session-storage.ts",
                 kv_sessions: on,
+                kv_only: false,
             },
         )
     }
@@ -1074,7 +1333,7 @@ mod tests {
         assert!(wired.diagnostic.is_none());
         assert_eq!(
             text,
-            "import { betterAuth } from \"better-auth\";\nimport { KV_VERIFICATION_OPTIONS, kvSecondaryStorage } from \"./kv-session-storage\"; // quickback-kv: sessions in Workers KV\n\nexport function createAuth(env: Env) {\n  return betterAuth({\n    secret: \"s\",\n    rateLimit: { storage: \"memory\" /* quickback-kv: rate limits stay in isolate memory, where they were before secondaryStorage */, enabled: true },\n    verification: { ...KV_VERIFICATION_OPTIONS /* quickback-kv: single-use tokens consumed from the database, not KV */ },\n    secondaryStorage: kvSecondaryStorage(env), // quickback-kv: sessions in Workers KV\n  });\n}\n"
+            "import { betterAuth } from \"better-auth\";\nimport { KV_VERIFICATION_OPTIONS, kvSecondaryStorage } from \"./kv-session-storage\"; // quickback-kv: sessions in Workers KV\n\nexport function createAuth(env: Env) {\n  return betterAuth({\n    secret: \"s\",\n    rateLimit: { storage: \"memory\" /* quickback-kv: rate limits stay in isolate memory, where they were before secondaryStorage */, enabled: true },\n    verification: { ...KV_VERIFICATION_OPTIONS /* quickback-kv: single-use tokens consumed from the database, not KV */ },\n    secondaryStorage: kvSecondaryStorage(env), // quickback-kv: sessions in Workers KV\n    session: { storeSessionInDatabase: true }, // quickback-kv: the database stays the source of truth for sessions; KV caches them\n  });\n}\n"
         );
         assert_eq!(run(&text, true).text.as_deref(), Some(text.as_str()));
         assert_eq!(run(&text, false).text.as_deref(), Some(BASE));
@@ -1086,7 +1345,7 @@ mod tests {
         let base = "import { betterAuth } from \"better-auth\";\r\nconst auth = (env?: Env) => betterAuth({\r\n\tsecret: \"s\"\r\n});\r\n";
         let text = run(base, true).text.expect("wired");
         assert!(text.contains("({\r\n\trateLimit: { storage: \"memory\" }, //"));
-        assert!(text.contains("\r\n\tsecondaryStorage: env ? kvSecondaryStorage(env) : undefined, // quickback-kv: sessions in Workers KV\r\n\tverification: { ...KV_VERIFICATION_OPTIONS }, //"));
+        assert!(text.contains("\r\n\tsecondaryStorage: env ? kvSecondaryStorage(env) : undefined, // quickback-kv: sessions in Workers KV\r\n\tsession: { storeSessionInDatabase: true }, // quickback-kv: the database stays the source of truth for sessions; KV caches them\r\n\tverification: { ...KV_VERIFICATION_OPTIONS }, //"));
         assert!(!text.replace("\r\n", "").contains('\n'));
         assert_eq!(run(&text, false).text.as_deref(), Some(base));
     }
@@ -1127,14 +1386,14 @@ mod tests {
     fn one_line_options_and_a_required_env() {
         let text = "import { betterAuth } from \"better-auth\";\nexport default { fetch(req: Request, env: Env) { return betterAuth({ database }).handler(req); } };\n";
         let wired = wired(text);
-        assert!(wired.contains("betterAuth({ rateLimit: { storage: \"memory\" } /* quickback-kv: rate limits stay in isolate memory, where they were before secondaryStorage */, secondaryStorage: kvSecondaryStorage(env) /* quickback-kv: sessions in Workers KV */, verification: { ...KV_VERIFICATION_OPTIONS } /* quickback-kv: single-use tokens consumed from the database, not KV */, database })"), "{wired}");
+        assert!(wired.contains("betterAuth({ rateLimit: { storage: \"memory\" } /* quickback-kv: rate limits stay in isolate memory, where they were before secondaryStorage */, secondaryStorage: kvSecondaryStorage(env) /* quickback-kv: sessions in Workers KV */, session: { storeSessionInDatabase: true } /* quickback-kv: the database stays the source of truth for sessions; KV caches them */, verification: { ...KV_VERIFICATION_OPTIONS } /* quickback-kv: single-use tokens consumed from the database, not KV */, database })"), "{wired}");
     }
 
     #[test]
     fn the_apps_own_choices_stand() {
         let text = "import { betterAuth } from \"better-auth\";\nexport const make = (env?: Env) =>\n  betterAuth({\n    rateLimit: { storage: \"database\" },\n    verification: {\n      storeInDatabase: false,\n    },\n  });\n";
         let wired = wired(text);
-        assert!(wired.contains("    rateLimit: { storage: \"database\" },\n    verification: {\n      storeInDatabase: false,\n    },\n    secondaryStorage: env ? kvSecondaryStorage(env) : undefined, // quickback-kv: sessions in Workers KV\n  });"), "{wired}");
+        assert!(wired.contains("    rateLimit: { storage: \"database\" },\n    verification: {\n      storeInDatabase: false,\n    },\n    secondaryStorage: env ? kvSecondaryStorage(env) : undefined, // quickback-kv: sessions in Workers KV\n    session: { storeSessionInDatabase: true }, // quickback-kv: the database stays the source of truth for sessions; KV caches them\n  });"), "{wired}");
         // An app that writes its own `storage` next to ours: ours goes.
         let mixed = wired.replace(
             "rateLimit: { storage: \"database\" }",
@@ -1146,6 +1405,134 @@ mod tests {
             Some(Code::AuthCannotWire),
             "a key twice is refused"
         );
+    }
+
+    const SESSION_BASE: &str = "import { betterAuth } from \"better-auth\";\nexport function createAuth(env?: Env) {\n  return betterAuth({\n    session: {\n      expiresIn: 60,\n    },\n  });\n}\n";
+
+    #[test]
+    fn sessions_stay_rows_in_the_apps_own_session_object() {
+        let wired = wired(SESSION_BASE);
+        assert!(wired.contains("    session: {\n      expiresIn: 60,\n      storeSessionInDatabase: true, // quickback-kv: the database stays the source of truth for sessions; KV caches them\n    },"), "{wired}");
+        assert_eq!(run(SESSION_BASE, true).previous, SessionMode::Database);
+        assert_eq!(run(&wired, true).previous, SessionMode::Cached);
+        assert!(!wired.contains("preserveSessionInDatabase"));
+    }
+
+    #[test]
+    fn the_apps_own_store_session_in_database_is_kept() {
+        for own in ["true", "false", "flag"] {
+            let text = SESSION_BASE.replace(
+                "expiresIn: 60,",
+                &format!("expiresIn: 60,\n      storeSessionInDatabase: {own},"),
+            );
+            let wired = wired(&text);
+            assert_eq!(
+                wired.matches("storeSessionInDatabase").count(),
+                1,
+                "{wired}"
+            );
+            let mode = run(&wired, true).previous;
+            let expected = if own == "true" {
+                SessionMode::Cached
+            } else {
+                SessionMode::KvOnly
+            };
+            assert_eq!(mode, expected, "{own}");
+        }
+    }
+
+    #[test]
+    fn preserve_session_in_database_is_a_warning_pointing_at_it() {
+        let text = SESSION_BASE.replace(
+            "expiresIn: 60,",
+            "expiresIn: 60,\n      preserveSessionInDatabase: true,",
+        );
+        let outcome = run(&text, true);
+        assert!(outcome.diagnostic.is_none());
+        let notes: Vec<_> = outcome.notes.iter().map(|d| d.code).collect();
+        assert_eq!(notes, [Code::AuthPreserveSessionInDatabase]);
+        let at = outcome.notes[0].labels[0].span;
+        assert_eq!(
+            &text[at.start as usize..at.end as usize],
+            "preserveSessionInDatabase: true"
+        );
+        // Wired all the same (the database keeps the rows); off, nothing is said.
+        assert!(
+            outcome
+                .text
+                .is_some_and(|t| t.contains("storeSessionInDatabase: true"))
+        );
+        assert!(run(&text, false).notes.is_empty());
+    }
+
+    #[test]
+    fn a_session_value_that_is_not_a_literal_is_refused_with_the_lines_to_add() {
+        let text = SESSION_BASE.replace(
+            "session: {\n      expiresIn: 60,\n    },",
+            "session: sessionOptions,",
+        );
+        let outcome = run(&text, true);
+        assert!(outcome.text.is_none());
+        let d = outcome.diagnostic.expect("refused");
+        assert_eq!(d.code, Code::AuthCannotWire);
+        assert!(
+            d.help
+                .as_deref()
+                .is_some_and(|h| h.contains("session: { …, storeSessionInDatabase: true },")),
+            "{:?}",
+            d.help
+        );
+    }
+
+    #[test]
+    fn kv_only_sessions_leave_the_session_object_alone() {
+        let settings = Settings {
+            module_path: "src/lib/auth.ts",
+            adapter_path: "src/lib/kv-session-storage.ts",
+            kv_sessions: true,
+            kv_only: true,
+        };
+        let cached = wired(SESSION_BASE);
+        let kv_only = wire(FileId(0), &cached, &settings).text.expect("edited");
+        assert!(!kv_only.contains("storeSessionInDatabase"), "{kv_only}");
+        assert_eq!(
+            wire(FileId(0), &kv_only, &settings).previous,
+            SessionMode::KvOnly
+        );
+        assert_eq!(
+            wire(FileId(0), SESSION_BASE, &settings).text.as_deref(),
+            Some(kv_only.as_str())
+        );
+    }
+
+    #[test]
+    fn wiring_an_empty_options_object_is_undone_exactly() {
+        for options in ["{}", "{\n}", "{ }", "{\n  }"] {
+            let text = format!(
+                "import {{ betterAuth }} from \"better-auth\";\nexport const f = (env: Env) => betterAuth({options});\n"
+            );
+            wired(&text);
+        }
+        let text = "import { betterAuth } from \"better-auth\";\nexport const f = (env: Env) => betterAuth({ verification: {\n}, rateLimit: {}, secret: \"s\" });\n";
+        wired(text);
+    }
+
+    #[test]
+    fn an_inner_env_shadowing_the_parameter_is_refused() {
+        for text in [
+            "import { betterAuth } from \"better-auth\";\nexport function f(env: Env) {\n  const env2 = 1;\n  if (x) {\n    const env = other;\n    return betterAuth({});\n  }\n}\n",
+            "import { betterAuth } from \"better-auth\";\nexport function f(env?: Env) {\n  return () => {\n    let env = {};\n    return betterAuth({ secret: \"s\" });\n  };\n}\n",
+        ] {
+            let outcome = run(text, true);
+            assert!(outcome.text.is_none(), "{text}");
+            let d = outcome.diagnostic.expect("refused");
+            assert_eq!(d.code, Code::AuthCannotWire);
+            let at = d.labels[0].span;
+            assert!(text[at.start as usize..].starts_with("env ="), "{text}");
+        }
+        // An env parameter of the inner function is the one used: no shadowing.
+        let ok = "import { betterAuth } from \"better-auth\";\nexport function f(env: Env) {\n  return (env: Env) => betterAuth({});\n}\n";
+        wired(ok);
     }
 
     #[test]
