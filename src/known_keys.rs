@@ -59,6 +59,7 @@ pub const SESSION: KnownKeys = KnownKeys {
         "expiresInDays",
         "updateAge",
         "updateAgeInDays",
+        "kvOnly",
     ],
     complete: true,
 };
