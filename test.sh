@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh machine:
 #   0. the formatting check (`cargo fmt --check`);
-#   1. the Rust tests (unit tests, every fixture under fixtures/, the CLI tests, and
-#      tests/fuzz_smoke.rs: the fuzzing oracle on 1,000 fixed-seed mutations);
-#   2. the pinned Node toolchain from tests/package-lock.json (`npm ci`, Node 22 included);
+#   1. the pinned Node toolchain from tests/package-lock.json (`npm ci`, Node 22 included);
+#   2. the Rust tests (unit tests, every fixture under fixtures/, the CLI tests, and
+#      tests/fuzz_smoke.rs: the fuzzing oracle on 1,000 fixed-seed mutations; the
+#      binding-kind table is checked against the pinned wrangler's config-schema.json);
 #   3. the npm packages (npm, pnpm), actionlint on the workflows and the action, the
 #      pre-commit hook (Python tools pinned in tests/requirements.txt);
 #   4. the editor test: Neovim's LSP client against `quickback-kv lsp` (installs neovim);
@@ -18,11 +19,12 @@ export CARGO_TERM_COLOR=never
 echo "== cargo fmt --check (the tree is rustfmt-formatted; run \`cargo fmt\`)"
 cargo fmt --check
 
-echo "== cargo test"
-cargo test --locked
-
+# First: the Rust tests read the pinned wrangler's config-schema.json (wrangler::kinds).
 echo "== npm ci (pinned toolchain: tests/package-lock.json)"
 npm ci --prefix tests --no-audit --no-fund --loglevel=error
+
+echo "== cargo test"
+cargo test --locked
 
 echo "== quickback-kv build on the example and the valid fixtures"
 cargo build --locked --quiet
