@@ -2,6 +2,7 @@
 //! diagnostic of a wrangler file with thousands of environments, in each output
 //! format, and one `didChange` with 10,000 edits. Each is timed at two sizes and
 //! the ratio printed: about 2 for twice the size is linear, about 4 quadratic.
+//! The edits are also applied the previous way (re-indexing the text per edit).
 //! Run with `cargo bench --bench linear` (ratios, not times, are the result).
 
 use std::time::Instant;
@@ -10,6 +11,7 @@ use lsp_types::{Position, Range, TextDocumentContentChangeEvent};
 use quickback_kv::compile::{Compilation, Contents, FileInput, Inputs, Options, compile};
 use quickback_kv::diagnostics::{human, json};
 use quickback_kv::lsp::documents;
+use quickback_kv::span::LineIndex;
 
 fn main() {
     let (small, large) = (2_000, 4_000);
@@ -75,16 +77,32 @@ fn main() {
             documents::apply(&mut text, changes.clone());
             text.len()
         });
-        (text.len(), ms)
+        // The previous way, for comparison: the whole text re-indexed for every edit.
+        let reindexing = time(|| {
+            let mut text = text.clone();
+            for change in &changes {
+                let range = change.range.expect("ranged");
+                let index = LineIndex::new(&text);
+                let start = index.offset(&text, range.start.line, range.start.character);
+                let end = index.offset(&text, range.end.line, range.end.character);
+                text.replace_range(start as usize..end as usize, &change.text);
+            }
+            text.len()
+        });
+        (text.len(), ms, reindexing)
     };
-    let (small_len, small_ms) = edits(400_000);
-    let (large_len, large_ms) = edits(800_000);
+    let (small_len, small_ms, small_old) = edits(400_000);
+    let (large_len, large_ms, large_old) = edits(800_000);
     println!();
     println!("| one didChange, 10,000 edits | {small_len} B | {large_len} B | ratio |");
     println!("|---|---|---|---|");
     println!(
-        "| apply | {small_ms:.1} ms | {large_ms:.1} ms | {:.2} |",
+        "| one pass (rope) | {small_ms:.1} ms | {large_ms:.1} ms | {:.2} |",
         large_ms / small_ms
+    );
+    println!(
+        "| re-indexing per edit (before) | {small_old:.1} ms | {large_old:.1} ms | {:.2} |",
+        large_old / small_old
     );
 }
 
