@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh machine:
 #   0. the formatting check (`cargo fmt --check`);
-#   1. the Rust tests (unit tests, every fixture under fixtures/, the CLI tests,
+#   1. the pinned Node toolchain from tests/package-lock.json (`npm ci`, Node 22 included),
+#      first because a Rust test reads the pinned wrangler's config-schema.json;
+#   2. the Rust tests (unit tests, every fixture under fixtures/, the CLI tests,
 #      tests/fuzz_smoke.rs: the fuzzing oracle on 1,000 fixed-seed mutations, and
 #      tests/robustness2.rs's fault injection, which installs strace);
-#   2. the pinned Node toolchain from tests/package-lock.json (`npm ci`, Node 22 included);
 #   3. the npm packages (npm, pnpm), actionlint on the workflows and the action, the
 #      pre-commit hook (Python tools pinned in tests/requirements.txt);
 #   4. the editor tests: Neovim's LSP client against `quickback-kv lsp` (installs neovim),
@@ -31,11 +32,13 @@ if ! command -v strace >/dev/null 2>&1; then
     || echo "strace could not be installed" >&2
 fi
 
-echo "== cargo test"
-cargo test --locked
-
+# The Rust tests read the pinned wrangler's config-schema.json (wrangler::kinds),
+# so the Node toolchain is installed before them.
 echo "== npm ci (pinned toolchain: tests/package-lock.json)"
 npm ci --prefix tests --no-audit --no-fund --loglevel=error
+
+echo "== cargo test"
+cargo test --locked
 
 echo "== quickback-kv build on the example and the valid fixtures"
 cargo build --locked --quiet

@@ -291,7 +291,7 @@ fn versus_wrangler(example: &Path, rounds: usize, table: &mut Table) -> Versus {
     );
     let input = "`example/`".to_string();
     table.row(
-        "whole-process `wrangler types` (pinned 4.116.0, Node 22)",
+        "whole-process `wrangler types` (pinned 4.116.0 when measured, Node 22)",
         &input,
         median(&w),
         None,

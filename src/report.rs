@@ -11,7 +11,7 @@ use crate::model::{
     DEFAULT_KEY_PREFIX, DEFAULT_SESSION_EXPIRES_IN, DEFAULT_SESSION_UPDATE_AGE, EnvironmentIds,
     Origin, Resolved, Setting,
 };
-use crate::span::{Files, LineIndex, Span};
+use crate::span::{Files, Span};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Report {
@@ -143,8 +143,7 @@ pub struct Place {
 
 impl Place {
     pub fn new(files: &Files, span: Span) -> Place {
-        let text = files.text(span.file);
-        let position = LineIndex::new(text).position(text, span.start);
+        let position = files.position(span.file, span.start);
         Place {
             path: files.path(span.file).to_string(),
             line: position.line + 1,

@@ -1,7 +1,13 @@
 //! One span type for the whole compiler: a byte range in one of the compilation's files.
 //!
 //! Spans are converted from swc in exactly one place (`syntax::lower`). Line and
-//! column are computed only when rendering, through [`LineIndex`].
+//! column are computed only when rendering, through [`LineIndex`], built at most
+//! once per file ([`Files::position`]) so rendering stays linear in the file's size.
+//! Lines end at `\n`, `\r\n` or a lone `\r`, as the Language Server Protocol
+//! counts them (and as editors show them).
+
+use std::cell::Cell;
+use std::sync::OnceLock;
 
 /// Index of a file in [`Files`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -48,6 +54,8 @@ pub struct SourceFile {
     /// Path relative to the project root, with `/` separators, as shown to users.
     pub path: String,
     pub text: String,
+    /// Built on first use.
+    index: OnceLock<LineIndex>,
 }
 
 /// Every file of one compilation, addressed by [`FileId`].
@@ -61,6 +69,7 @@ impl Files {
         self.files.push(SourceFile {
             path: path.into(),
             text: text.into(),
+            index: OnceLock::new(),
         });
         FileId((self.files.len() - 1) as u32)
     }
@@ -76,6 +85,21 @@ impl Files {
     pub fn text(&self, id: FileId) -> &str {
         &self.get(id).text
     }
+
+    /// The file's line index, built the first time it is asked for.
+    pub fn line_index(&self, id: FileId) -> &LineIndex {
+        let file = self.get(id);
+        file.index.get_or_init(|| LineIndex::new(&file.text))
+    }
+
+    /// The position of a byte offset of a file (see [`LineIndex::position`]).
+    pub fn position(&self, id: FileId, offset: u32) -> Position {
+        self.line_index(id).position(self.text(id), offset)
+    }
+}
+
+thread_local! {
+    static BUILDS: Cell<usize> = const { Cell::new(0) };
 }
 
 /// A position for people and editors: 0-based line, and 0-based column counted
@@ -95,14 +119,42 @@ pub struct LineIndex {
 
 impl LineIndex {
     pub fn new(text: &str) -> LineIndex {
+        BUILDS.with(|b| b.set(b.get() + 1));
+        let bytes = text.as_bytes();
         let mut line_starts = vec![0];
         line_starts.extend(
-            text.bytes()
+            bytes
+                .iter()
                 .enumerate()
-                .filter(|&(_, b)| b == b'\n')
+                .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')))
                 .map(|(i, _)| i as u32 + 1),
         );
         LineIndex { line_starts }
+    }
+
+    /// How many indexes this thread has built: tests count work with it, never time.
+    pub fn builds_on_this_thread() -> usize {
+        BUILDS.with(Cell::get)
+    }
+
+    /// The 0-based line holding a byte offset (a line break belongs to the line it ends).
+    pub fn line_of(&self, offset: u32) -> usize {
+        self.line_starts.partition_point(|&s| s <= offset) - 1
+    }
+
+    /// The byte range of a 0-based line with its line break, if the line exists.
+    pub fn line_range(&self, text: &str, line: usize) -> Option<std::ops::Range<usize>> {
+        let start = *self.line_starts.get(line)? as usize;
+        let end = self
+            .line_starts
+            .get(line + 1)
+            .map_or(text.len(), |&next| next as usize);
+        Some(start..end)
+    }
+
+    /// The number of lines (a text ending in a line break has an empty last line).
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
     }
 
     /// The position of a byte offset; offsets inside a character or past the end are clamped.
@@ -111,7 +163,7 @@ impl LineIndex {
         while !text.is_char_boundary(offset) {
             offset -= 1;
         }
-        let line = self.line_starts.partition_point(|&s| s as usize <= offset) - 1;
+        let line = self.line_of(offset as u32);
         let start = self.line_starts[line] as usize;
         let prefix = &text[start..offset];
         Position {
@@ -126,23 +178,22 @@ impl LineIndex {
     /// the line's end means the end of the line, and a line past the last means the
     /// end of the text; a column inside a surrogate pair goes to the character's start.
     pub fn offset(&self, text: &str, line: u32, utf16_col: u32) -> u32 {
-        let Some(&start) = self.line_starts.get(line as usize) else {
+        let Some(range) = self.line_range(text, line as usize) else {
             return text.len() as u32;
         };
-        let end = self
-            .line_starts
-            .get(line as usize + 1)
-            .map_or(text.len(), |&next| next as usize - 1);
-        let line_text = text.get(start as usize..end).unwrap_or("");
+        let start = range.start;
+        let line_text = text.get(range).unwrap_or("");
+        // The end of the line is before its break (`\n`, `\r\n` or `\r`).
+        let line_text = line_text.strip_suffix('\n').unwrap_or(line_text);
+        let line_text = line_text.strip_suffix('\r').unwrap_or(line_text);
         let mut units = 0;
         for (i, c) in line_text.char_indices() {
             units += c.len_utf16() as u32;
             if units > utf16_col {
-                return start + i as u32;
+                return (start + i) as u32;
             }
         }
-        // `\r\n`: the end of the line is before the `\r`.
-        start + line_text.strip_suffix('\r').unwrap_or(line_text).len() as u32
+        (start + line_text.len()) as u32
     }
 }
 
@@ -206,6 +257,36 @@ mod tests {
             text.len() as u32,
             "past the last line"
         );
+    }
+
+    /// A lone `\r` ends a line, as in the Language Server Protocol and in editors.
+    #[test]
+    fn lines_end_at_lf_crlf_and_a_lone_cr() {
+        let text = "a\rb\r\nc\nd\r";
+        let index = LineIndex::new(text);
+        assert_eq!(index.line_count(), 5);
+        for (c, line) in [('a', 0), ('b', 1), ('c', 2), ('d', 3)] {
+            let offset = text.find(c).unwrap() as u32;
+            assert_eq!(index.position(text, offset).line, line, "{c}");
+            assert_eq!(index.offset(text, line, 0), offset, "{c}");
+            assert_eq!(
+                index.offset(text, line, 9),
+                offset + 1,
+                "end of the line of {c}"
+            );
+        }
+        assert_eq!(index.offset(text, 4, 0), text.len() as u32);
+    }
+
+    #[test]
+    fn a_file_is_indexed_once() {
+        let mut files = Files::default();
+        let id = files.add("f", "x\n".repeat(100));
+        let before = LineIndex::builds_on_this_thread();
+        for offset in 0..200 {
+            assert_eq!(files.position(id, offset).line, offset / 2);
+        }
+        assert_eq!(LineIndex::builds_on_this_thread() - before, 1);
     }
 
     #[test]

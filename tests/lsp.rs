@@ -855,5 +855,32 @@ export default defineConfig({
         json!({ "settings": { "quickbackKv": { "authModule": null, "path": "" } } }),
     );
     assert_eq!(client.diagnostics(&auth)["diagnostics"], json!([]));
+
+/// A lone `\r` ends a line for the protocol, as `\n` and `\r\n` do: an edit on the
+/// fourth line of a config written with `\r` line ends lands there, and the
+/// diagnostic it causes is published on that line.
+#[test]
+fn lines_ending_in_a_lone_cr_are_lines() {
+    let dir = project(VALID, None);
+    let root = dir.path();
+    let config = uri(root, "quickback/quickback.config.ts");
+    let mut client = Client::initialized(root);
+    let text = VALID.replace('\n', "\r");
+    client.open(&config, "typescript", 1, &text);
+    assert_eq!(client.diagnostics(&config)["diagnostics"], json!([]));
+
+    // Line 3 (0-based) is the providers line; replace the id's first two characters.
+    let line = &text.split('\r').nth(3).expect("the providers line");
+    let character = line.find("0f2a").expect("the id") as u64;
+    client.change(
+        &config,
+        2,
+        json!([{ "range": { "start": { "line": 3, "character": character }, "end": { "line": 3, "character": character + 2 } }, "text": "zz" }]),
+    );
+    let published = client.diagnostics(&config);
+    assert_eq!(published["version"], 2);
+    let d = &published["diagnostics"][0];
+    assert_eq!(d["code"], "kv::invalid-namespace-id", "{published:#}");
+    assert_eq!(range_start(&d["range"]).0, 3, "{published:#}");
     assert_eq!(client.shutdown_and_exit().code(), Some(0));
 }

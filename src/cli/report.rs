@@ -11,7 +11,7 @@ use crate::diagnostics::{human, json};
 use crate::eval::Via;
 use crate::model::Origin;
 use crate::report::{self, Report, Verdict, WiringReport};
-use crate::span::{Files, LineIndex};
+use crate::span::Files;
 
 pub enum Status {
     Created,
@@ -56,19 +56,13 @@ impl Reporter {
         match self.format {
             MessageFormat::Human => {
                 let mut err = std::io::stderr().lock();
+                let options = human::HumanOptions {
+                    color: self.color,
+                    width: 100,
+                };
+                let mut renderer = human::Renderer::new(&c.files, options);
                 for d in &c.diagnostics {
-                    let _ = write!(
-                        err,
-                        "{}",
-                        human::render(
-                            d,
-                            &c.files,
-                            human::HumanOptions {
-                                color: self.color,
-                                width: 100
-                            }
-                        )
-                    );
+                    let _ = write!(err, "{}", renderer.render(d));
                 }
             }
             MessageFormat::Github => {
@@ -237,8 +231,7 @@ pub fn summary(c: &Compilation) -> String {
 
 fn describe_origin(files: &Files, origin: &Origin) -> String {
     let file = origin.value_span.file;
-    let text = files.text(file);
-    let position = LineIndex::new(text).position(text, origin.value_span.start);
+    let position = files.position(file, origin.value_span.start);
     let place = format!(
         "{}:{}:{}",
         files.path(file),

@@ -7,14 +7,19 @@
 //! longer than [`MAX_SNIPPET_LINE`] bytes is shown as `path:line:col` instead
 //! of a source snippet (miette cannot draw columns past 65,535, and such a line
 //! is unreadable anyway).
+//!
+//! A [`Renderer`] escapes and indexes each file once, however many diagnostics
+//! point into it, so rendering is linear in the files' size plus the output.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::fmt;
 
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan};
 
+use super::source::Source;
 use super::{Diagnostic, Severity};
-use crate::span::{Files, LineIndex, Span};
+use crate::span::{FileId, Files, Span};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HumanOptions {
@@ -79,26 +84,70 @@ fn moved(moves: &Option<Vec<(u32, u32)>>, offset: u32) -> u32 {
 /// Whether every label sits on a line short enough for a source snippet.
 fn snippets_fit(diagnostic: &Diagnostic, files: &Files) -> bool {
     diagnostic.labels.iter().all(|label| {
-        let text = files.text(label.span.file);
-        let start = (label.span.start as usize).min(text.len());
-        let end = (label.span.end as usize).clamp(start, text.len());
-        let bytes = text.as_bytes();
-        let line_start = bytes[..start]
-            .iter()
-            .rposition(|&b| b == b'\n')
-            .map_or(0, |p| p + 1);
-        let line_end = bytes[end..]
-            .iter()
-            .position(|&b| b == b'\n')
-            .map_or(bytes.len(), |p| end + p);
-        line_end - line_start <= MAX_SNIPPET_LINE
+        let (file, span) = (label.span.file, label.span);
+        let index = files.line_index(file);
+        let text = files.text(file);
+        let first = index.line_range(text, index.line_of(span.start));
+        let last = index.line_range(text, index.line_of(span.end.max(span.start)));
+        match (first, last) {
+            (Some(first), Some(last)) => {
+                let end = last.end - usize::from(text[..last.end].ends_with('\n'));
+                end - first.start <= MAX_SNIPPET_LINE
+            }
+            _ => true,
+        }
     })
 }
 
-/// Renders one diagnostic as miette's graphical report.
-pub fn render(diagnostic: &Diagnostic, files: &Files, options: HumanOptions) -> String {
+/// A file's escaped text (with how escaping moved offsets), made once per file.
+struct Escaped {
+    source: Source,
+    moves: Option<Vec<(u32, u32)>>,
+}
+
+/// Renders diagnostics of one compilation, escaping and indexing each file once.
+pub struct Renderer<'a> {
+    files: &'a Files,
+    options: HumanOptions,
+    escaped: HashMap<FileId, Escaped>,
+}
+
+impl<'a> Renderer<'a> {
+    pub fn new(files: &'a Files, options: HumanOptions) -> Renderer<'a> {
+        Renderer {
+            files,
+            options,
+            escaped: HashMap::new(),
+        }
+    }
+
+    /// Renders one diagnostic as miette's graphical report.
+    pub fn render(&mut self, diagnostic: &Diagnostic) -> String {
+        let files = self.files;
+        for label in &diagnostic.labels {
+            self.escaped.entry(label.span.file).or_insert_with(|| {
+                let (text, moves) = escape_with_offsets(files.text(label.span.file));
+                Escaped {
+                    source: Source::new(
+                        escape_controls(files.path(label.span.file)).into_owned(),
+                        text.into_owned(),
+                    ),
+                    moves,
+                }
+            });
+        }
+        render(diagnostic, files, &self.escaped, self.options)
+    }
+}
+
+fn render(
+    diagnostic: &Diagnostic,
+    files: &Files,
+    escaped: &HashMap<FileId, Escaped>,
+    options: HumanOptions,
+) -> String {
     if !snippets_fit(diagnostic, files) {
-        return render_without_snippets(diagnostic, files, options);
+        return render_without_snippets(diagnostic, files, escaped, options);
     }
     let theme = if options.color {
         GraphicalTheme::unicode()
@@ -109,7 +158,7 @@ pub fn render(diagnostic: &Diagnostic, files: &Files, options: HumanOptions) -> 
         .with_width(options.width)
         .with_links(false)
         .with_urls(false);
-    let report = Report::new(diagnostic, files);
+    let report = Report::new(diagnostic, files, escaped);
     let mut out = String::new();
     if handler.render_report(&mut out, &report).is_err() {
         // miette only fails when a span is out of range; fall back rather than lose the message.
@@ -122,6 +171,7 @@ pub fn render(diagnostic: &Diagnostic, files: &Files, options: HumanOptions) -> 
 fn render_without_snippets(
     diagnostic: &Diagnostic,
     files: &Files,
+    escaped: &HashMap<FileId, Escaped>,
     options: HumanOptions,
 ) -> String {
     let theme = if options.color {
@@ -133,7 +183,7 @@ fn render_without_snippets(
         .with_width(options.width)
         .with_links(false)
         .with_urls(false);
-    let mut report = Report::new(diagnostic, files);
+    let mut report = Report::new(diagnostic, files, escaped);
     report.strip_sources();
     let mut out = String::new();
     if handler.render_report(&mut out, &report).is_err() {
@@ -181,8 +231,7 @@ pub fn render_short(diagnostic: &Diagnostic, files: &Files) -> String {
 }
 
 fn location(files: &Files, span: Span) -> String {
-    let text = files.text(span.file);
-    let pos = LineIndex::new(text).position(text, span.start);
+    let pos = files.position(span.file, span.start);
     format!(
         "{}:{}:{}",
         escape_controls(files.path(span.file)),
@@ -192,11 +241,9 @@ fn location(files: &Files, span: Span) -> String {
 }
 
 fn location_range(files: &Files, span: Span) -> String {
-    let text = files.text(span.file);
-    let index = LineIndex::new(text);
     let (start, end) = (
-        index.position(text, span.start),
-        index.position(text, span.end),
+        files.position(span.file, span.start),
+        files.position(span.file, span.end),
     );
     format!(
         "{}:{}:{}-{}:{}",
@@ -210,26 +257,28 @@ fn location_range(files: &Files, span: Span) -> String {
 
 /// Adapts one of our diagnostics to miette. Labels in files other than the
 /// primary label's are shown as related reports, each with its own source.
-struct Report {
+struct Report<'a> {
     message: String,
     code: &'static str,
     severity: miette::Severity,
     help: Option<String>,
-    source: NamedSource<String>,
+    /// The file's escaped text and how escaping moved its offsets.
+    escaped: &'a Escaped,
     labels: Vec<LabeledSpan>,
-    related: Vec<Report>,
-    /// How escaping control characters moved offsets in `source`.
-    moves: Option<Vec<(u32, u32)>>,
+    related: Vec<Report<'a>>,
     /// False when snippets are left out.
     show_source: bool,
 }
 
-impl Report {
-    fn new(diagnostic: &Diagnostic, files: &Files) -> Report {
+impl<'a> Report<'a> {
+    fn new(
+        diagnostic: &Diagnostic,
+        files: &Files,
+        escaped: &'a HashMap<FileId, Escaped>,
+    ) -> Report<'a> {
         let primary_file = diagnostic.primary().span.file;
         let mut report = Report::for_file(
-            files,
-            primary_file,
+            &escaped[&primary_file],
             escape_controls(&diagnostic.message).into_owned(),
             diagnostic.code.as_str(),
         );
@@ -256,16 +305,16 @@ impl Report {
             let target = if label.span.file == primary_file {
                 &mut report
             } else {
+                let file = &escaped[&label.span.file];
                 let index = match report
                     .related
                     .iter()
-                    .position(|r| r.source.name() == files.path(label.span.file))
+                    .position(|r| std::ptr::eq(r.escaped, file))
                 {
                     Some(index) => index,
                     None => {
                         let mut related = Report::for_file(
-                            files,
-                            label.span.file,
+                            file,
                             format!("in {}", escape_controls(files.path(label.span.file))),
                             "",
                         );
@@ -276,8 +325,8 @@ impl Report {
                 };
                 &mut report.related[index]
             };
-            let start = moved(&target.moves, label.span.start);
-            let end = moved(&target.moves, label.span.end).max(start);
+            let start = moved(&target.escaped.moves, label.span.start);
+            let end = moved(&target.escaped.moves, label.span.end).max(start);
             let span = (start as usize, (end - start) as usize);
             let label_text = Some(escape_controls(&label.message).into_owned());
             target.labels.push(if i == 0 {
@@ -289,22 +338,15 @@ impl Report {
         report
     }
 
-    fn for_file(
-        files: &Files,
-        file: crate::span::FileId,
-        message: String,
-        code: &'static str,
-    ) -> Report {
-        let (text, moves) = escape_with_offsets(files.text(file));
+    fn for_file(escaped: &'a Escaped, message: String, code: &'static str) -> Report<'a> {
         Report {
             message,
             code,
             severity: miette::Severity::Error,
             help: None,
-            source: NamedSource::new(escape_controls(files.path(file)), text.into_owned()),
+            escaped,
             labels: Vec::new(),
             related: Vec::new(),
-            moves,
             show_source: true,
         }
     }
@@ -319,21 +361,21 @@ impl Report {
     }
 }
 
-impl fmt::Debug for Report {
+impl fmt::Debug for Report<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)
     }
 }
 
-impl fmt::Display for Report {
+impl fmt::Display for Report<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)
     }
 }
 
-impl std::error::Error for Report {}
+impl std::error::Error for Report<'_> {}
 
-impl miette::Diagnostic for Report {
+impl miette::Diagnostic for Report<'_> {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         (!self.code.is_empty()).then(|| Box::new(self.code) as Box<dyn fmt::Display>)
     }
@@ -350,7 +392,7 @@ impl miette::Diagnostic for Report {
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
         self.show_source
-            .then_some(&self.source as &dyn miette::SourceCode)
+            .then_some(&self.escaped.source as &dyn miette::SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
@@ -373,6 +415,46 @@ impl miette::Diagnostic for Report {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diagnostics::Code;
+    use crate::span::LineIndex;
+
+    /// However many diagnostics point into a file, it is escaped and indexed once:
+    /// the work per diagnostic is its lines, not the file.
+    #[test]
+    fn a_file_is_indexed_once_for_every_diagnostic() {
+        let mut files = Files::default();
+        let text: String = (0..2_000)
+            .map(|i| format!("k{i} = \"\u{1b}v\"\n"))
+            .collect();
+        let file = files.add("wrangler.toml", text.clone());
+        let options = HumanOptions {
+            color: false,
+            width: 100,
+        };
+        let mut renderer = Renderer::new(&files, options);
+        let before = LineIndex::builds_on_this_thread();
+        let mut out = String::new();
+        for line in (0..2_000).step_by(10) {
+            let start = text
+                .match_indices('\n')
+                .nth(line)
+                .map_or(0, |(i, _)| i as u32 + 1);
+            let d = Diagnostic::new(
+                Code::WranglerInvalid,
+                "bad",
+                Span::new(file, start, start + 2),
+                "here",
+            );
+            out.push_str(&renderer.render(&d));
+        }
+        // The file's index (locations, snippet widths) and its escaped text's.
+        assert_eq!(LineIndex::builds_on_this_thread() - before, 2);
+        assert!(
+            out.contains("1991 │ k1990 = \"\\u{1b}v\""),
+            "{}",
+            &out[out.len() - 600..]
+        );
+    }
 
     #[test]
     fn controls_are_escaped_and_offsets_follow() {

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::Diagnostic;
-use crate::span::{Files, LineIndex, Span};
+use crate::span::{Files, Span};
 
 /// Bumped whenever a field changes meaning or disappears; adding fields is not a bump.
 pub const FORMAT_VERSION: u32 = 1;
@@ -60,28 +60,19 @@ pub struct JsonDiagnostic {
     pub fix: Option<JsonFix>,
 }
 
-/// Computes line indexes once per file, not once per position.
+/// Turns spans into JSON ranges (each file's line index is built once, by [`Files`]).
 pub struct Ranges<'a> {
     files: &'a Files,
-    indexes: std::collections::HashMap<crate::span::FileId, LineIndex>,
 }
 
 impl<'a> Ranges<'a> {
     pub fn new(files: &'a Files) -> Ranges<'a> {
-        Ranges {
-            files,
-            indexes: Default::default(),
-        }
+        Ranges { files }
     }
 
     pub fn range(&mut self, span: Span) -> JsonRange {
-        let text = self.files.text(span.file);
-        let index = self
-            .indexes
-            .entry(span.file)
-            .or_insert_with(|| LineIndex::new(text));
         let position = |offset: u32| {
-            let p = index.position(text, offset);
+            let p = self.files.position(span.file, offset);
             JsonPosition {
                 offset,
                 line: p.line,
@@ -132,11 +123,9 @@ pub fn to_json(diagnostic: &Diagnostic, ranges: &mut Ranges) -> JsonDiagnostic {
 /// One GitHub Actions workflow command (`::error file=…,line=…::message`).
 pub fn render_github(diagnostic: &Diagnostic, files: &Files) -> String {
     let primary = diagnostic.primary();
-    let text = files.text(primary.span.file);
-    let index = LineIndex::new(text);
     let (start, end) = (
-        index.position(text, primary.span.start),
-        index.position(text, primary.span.end),
+        files.position(primary.span.file, primary.span.start),
+        files.position(primary.span.file, primary.span.end),
     );
     let mut message = format!("{}: {}", diagnostic.message, primary.message);
     if let Some(help) = &diagnostic.help {

@@ -6,6 +6,7 @@
 pub mod codes;
 pub mod human;
 pub mod json;
+pub mod source;
 
 pub use codes::{Cause, Code};
 

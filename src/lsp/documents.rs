@@ -1,13 +1,16 @@
 //! The documents the editor has open, with their unsaved text. Edits arrive as
-//! UTF-16 line/character ranges (the protocol's default position encoding).
+//! UTF-16 line/character ranges (the protocol's default position encoding);
+//! lines end at `\n`, `\r\n` or a lone `\r`, as the protocol counts them.
+//! A `didChange`'s edits are applied to a rope in one pass (each edit costs the
+//! logarithm of the text's size, not a re-index of the whole text).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use lsp_types::{TextDocumentContentChangeEvent, Uri};
+use ropey::Rope;
 
 use super::uri;
-use crate::span::LineIndex;
 
 #[derive(Debug, Clone)]
 pub struct Document {
@@ -48,9 +51,7 @@ impl Documents {
             .open
             .get_mut(uri)
             .ok_or_else(|| format!("{} is not open", uri.as_str()))?;
-        for change in changes {
-            apply(&mut document.text, change);
-        }
+        apply(&mut document.text, changes);
         document.version = version;
         Ok(document)
     }
@@ -73,18 +74,50 @@ impl Documents {
     }
 }
 
-/// One content change: a range replacement, or the whole text when there is no range.
-pub fn apply(text: &mut String, change: TextDocumentContentChangeEvent) {
-    let Some(range) = change.range else {
-        *text = change.text;
+/// Content changes in order: range replacements, or the whole text when there
+/// is no range. Everything before the last whole text is skipped.
+pub fn apply(text: &mut String, mut changes: Vec<TextDocumentContentChangeEvent>) {
+    if let Some(last_whole) = changes.iter().rposition(|c| c.range.is_none()) {
+        *text = std::mem::take(&mut changes[last_whole].text);
+        changes.drain(..=last_whole);
+    }
+    if changes.is_empty() {
         return;
-    };
-    let index = LineIndex::new(text);
-    let start = index.offset(text, range.start.line, range.start.character) as usize;
-    let end = index.offset(text, range.end.line, range.end.character) as usize;
-    // A reversed range from a confused client replaces nothing rather than panicking.
-    let (start, end) = (start.min(end), end.max(start));
-    text.replace_range(start..end, &change.text);
+    }
+    let mut rope = Rope::from_str(text);
+    for change in changes {
+        let Some(range) = change.range else {
+            continue;
+        };
+        let start = char_at(&rope, range.start.line, range.start.character);
+        let end = char_at(&rope, range.end.line, range.end.character);
+        // A reversed range from a confused client replaces nothing rather than panicking.
+        let (start, end) = (start.min(end), end.max(start));
+        rope.remove(start..end);
+        rope.insert(start, &change.text);
+    }
+    *text = rope.to_string();
+}
+
+/// The char index of a 0-based line and UTF-16 column. As the protocol asks, a
+/// column past the line's end means the end of the line (before its break), a
+/// line past the last means the end of the text, and a column inside a
+/// surrogate pair goes to the character's start.
+fn char_at(rope: &Rope, line: u32, utf16_col: u32) -> usize {
+    let line = line as usize;
+    if line >= rope.len_lines() {
+        return rope.len_chars();
+    }
+    let start = rope.line_to_char(line);
+    let mut end = rope.line_to_char(line + 1);
+    for brk in ['\n', '\r'] {
+        if end > start && rope.char(end - 1) == brk {
+            end -= 1;
+        }
+    }
+    let start_units = rope.char_to_utf16_cu(start);
+    let end_units = rope.char_to_utf16_cu(end);
+    rope.utf16_cu_to_char((start_units + utf16_col as usize).min(end_units))
 }
 
 #[cfg(test)]
@@ -107,11 +140,11 @@ mod tests {
     fn incremental_edits_count_utf16_units() {
         // "😀" is two UTF-16 units and four bytes; "é" one unit and two bytes.
         let mut text = String::from("const a = \"😀é\";\nconst b = 1;\n");
-        apply(&mut text, edit((0, 13), (0, 14), "e"));
+        apply(&mut text, vec![edit((0, 13), (0, 14), "e")]);
         assert_eq!(text, "const a = \"😀e\";\nconst b = 1;\n");
-        apply(&mut text, edit((0, 11), (0, 13), ""));
+        apply(&mut text, vec![edit((0, 11), (0, 13), "")]);
         assert_eq!(text, "const a = \"e\";\nconst b = 1;\n");
-        apply(&mut text, edit((1, 10), (1, 11), "ü2"));
+        apply(&mut text, vec![edit((1, 10), (1, 11), "ü2")]);
         assert_eq!(text, "const a = \"e\";\nconst b = ü2;\n");
     }
 
@@ -130,15 +163,73 @@ mod tests {
     #[test]
     fn out_of_range_positions_are_clamped() {
         let mut text = String::from("ab\ncd");
-        apply(&mut text, edit((0, 99), (7, 0), "!"));
+        apply(&mut text, vec![edit((0, 99), (7, 0), "!")]);
         assert_eq!(text, "ab!");
         let full = TextDocumentContentChangeEvent {
             range: None,
             range_length: None,
             text: "new".into(),
         };
-        apply(&mut text, full);
+        apply(&mut text, vec![full.clone()]);
         assert_eq!(text, "new");
+        // Edits before a whole text are replaced by it; edits after it apply to it.
+        apply(
+            &mut text,
+            vec![edit((0, 0), (0, 1), "z"), full, edit((0, 0), (0, 0), ">")],
+        );
+        assert_eq!(text, ">new");
+    }
+
+    /// A lone `\r` ends a line, as does `\r\n`; the end of a line is before its break.
+    #[test]
+    fn lines_end_at_lf_crlf_and_a_lone_cr() {
+        let mut text = String::from("a\rb\r\nc\nd");
+        apply(
+            &mut text,
+            vec![
+                edit((3, 0), (3, 0), "3"),
+                edit((2, 0), (2, 0), "2"),
+                edit((1, 9), (1, 9), "!"),
+                edit((0, 9), (0, 9), "?"),
+            ],
+        );
+        assert_eq!(text, "a?\rb!\r\n2c\n3d");
+    }
+
+    /// Thousands of edits in one change, each on the text the previous one left,
+    /// give what applying them one at a time gives.
+    #[test]
+    fn many_edits_in_one_change_apply_in_order() {
+        let original: String = (0..200).map(|i| format!("line {i} é😀\r\n")).collect();
+        let edits: Vec<_> = (0..2_000u32)
+            .map(|i| {
+                let line = (i * 7) % 190;
+                edit(
+                    (line, i % 9),
+                    (line + (i % 3), i % 5),
+                    ["", "x", "\n", "é\r"][i as usize % 4],
+                )
+            })
+            .collect();
+        let mut one_pass = original.clone();
+        apply(&mut one_pass, edits.clone());
+        let mut one_by_one = original;
+        for e in edits {
+            one_by_one = reference(&one_by_one, e);
+        }
+        assert_eq!(one_pass, one_by_one);
+    }
+
+    /// The previous implementation: the text re-indexed for every edit.
+    fn reference(text: &str, change: TextDocumentContentChangeEvent) -> String {
+        let range = change.range.expect("ranged");
+        let index = crate::span::LineIndex::new(text);
+        let start = index.offset(text, range.start.line, range.start.character) as usize;
+        let end = index.offset(text, range.end.line, range.end.character) as usize;
+        let (start, end) = (start.min(end), end.max(start));
+        let mut out = text.to_string();
+        out.replace_range(start..end, &change.text);
+        out
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use crate::eval::Via;
 use crate::model::{Origin, Setting};
 use crate::report::{BindingReport, IdSource, Report, SessionsReport, Verdict, WiringReport};
-use crate::span::{Files, LineIndex, Span};
+use crate::span::{Files, Span};
 
 /// Every span a hover can show something for, with its Markdown. Spans may nest
 /// (a whole provider call, a value inside it); the innermost one is shown.
@@ -274,8 +274,7 @@ struct Lines<'a> {
 
 impl Lines<'_> {
     fn line(&self, span: Span) -> u32 {
-        let text = self.files.text(span.file);
-        LineIndex::new(text).position(text, span.start).line + 1
+        self.files.position(span.file, span.start).line + 1
     }
 
     /// Where a value is written and how it was read, e.g. `line 7, from process.env.KV_ID`.

@@ -17,7 +17,7 @@
 
 mod actions;
 mod convert;
-mod documents;
+pub mod documents;
 pub mod explain;
 mod hover;
 mod project;

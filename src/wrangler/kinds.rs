@@ -20,6 +20,8 @@ enum Names {
         list: &'static str,
         field: &'static str,
     },
+    /// A table whose `list` key holds the names as strings (`secrets.required`).
+    Strings { list: &'static str },
 }
 
 /// Every binding kind of wrangler's config, by top-level (or per-environment) key.
@@ -34,6 +36,8 @@ const KINDS: &[(&str, Names)] = &[
     ("assets", Names::One("binding")),
     ("version_metadata", Names::One("binding")),
     ("media", Names::One("binding")),
+    ("analytics", Names::One("binding")),
+    ("stream", Names::One("binding")),
     ("d1_databases", Names::List("binding")),
     ("r2_buckets", Names::List("binding")),
     ("services", Names::List("binding")),
@@ -47,6 +51,14 @@ const KINDS: &[(&str, Names)] = &[
     ("secrets_store_secrets", Names::List("binding")),
     ("worker_loaders", Names::List("binding")),
     ("vpc_services", Names::List("binding")),
+    ("vpc_networks", Names::List("binding")),
+    ("agent_memory", Names::List("binding")),
+    ("ai_search", Names::List("binding")),
+    ("ai_search_namespaces", Names::List("binding")),
+    ("artifacts", Names::List("binding")),
+    ("flagship", Names::List("binding")),
+    ("k2", Names::List("binding")),
+    ("unsafe_hello_world", Names::List("binding")),
     ("send_email", Names::List("name")),
     ("ratelimits", Names::List("name")),
     (
@@ -77,6 +89,7 @@ const KINDS: &[(&str, Names)] = &[
             field: "name",
         },
     ),
+    ("secrets", Names::Strings { list: "required" }),
 ];
 
 /// Reports every binding name the value of `key` declares, if `key` is a binding
@@ -113,6 +126,18 @@ pub fn other_bindings<N: Node>(
                 list(items, field, &mut |name, range| {
                     found(name, range, format!("{key}.{inner}"))
                 });
+            }
+        }
+        Names::Strings { list: inner } => {
+            if let Shape::Table(keys) = node.shape()
+                && let Some((_, items)) = keys.iter().find(|(k, _)| k.name == *inner)
+                && let Shape::Array(items) = items.shape()
+            {
+                for item in &items {
+                    if let Shape::String(name) = item.shape() {
+                        found(name, item.range(), format!("{key}.{inner}"));
+                    }
+                }
             }
         }
     }
@@ -175,6 +200,12 @@ export default defineConfig({
                 format!("[[{path}{kind}.{list}]]\n{field} = \"TAKEN\"\n"),
                 json_path(format!(
                     "\"{kind}\": {{ \"{list}\": [{{ \"{field}\": \"TAKEN\" }}] }}"
+                )),
+            ),
+            Names::Strings { list } => (
+                format!("[{path}{kind}]\n{list} = [\"OTHER\", \"TAKEN\"]\n"),
+                json_path(format!(
+                    "\"{kind}\": {{ \"{list}\": [\"OTHER\", \"TAKEN\"] }}"
                 )),
             ),
         }
@@ -240,5 +271,174 @@ export default defineConfig({
             }
         }
         assert_eq!(checked, KINDS.len() * 4);
+    }
+
+    /// Keys of wrangler's config that declare no binding names (or, like `env`
+    /// and `previews`, hold whole scopes). A key in the pinned wrangler's schema
+    /// that is neither here nor in [`KINDS`] fails [`table_matches_the_pinned_wrangler_schema`].
+    const NOT_BINDINGS: &[&str] = &[
+        "$schema",
+        "access",
+        "account_id",
+        "addresses",
+        "alias",
+        "base_dir",
+        "build",
+        "cache",
+        "cloudchamber",
+        "compatibility_date",
+        "compatibility_flags",
+        "compliance_region",
+        "connect",
+        "containers",
+        "define",
+        "dependencies_instrumentation",
+        "dev",
+        "env",
+        "exports",
+        "find_additional_modules",
+        "first_party_worker",
+        "jsx_factory",
+        "jsx_fragment",
+        "keep_names",
+        "keep_vars",
+        "kv_namespaces",
+        "limits",
+        "logpush",
+        "main",
+        "migrations",
+        "minify",
+        "name",
+        "no_bundle",
+        "observability",
+        "pages_build_output_dir",
+        "placement",
+        "preserve_file_names",
+        "preview_urls",
+        "previews",
+        "python_modules",
+        "route",
+        "routes",
+        "rules",
+        "send_metrics",
+        "site",
+        "streaming_tail_consumers",
+        "tail_consumers",
+        "triggers",
+        "tsconfig",
+        "upload_source_maps",
+        "workers_dev",
+    ];
+
+    /// The schema of a property with `$ref`s followed.
+    fn resolved<'a>(
+        schema: &'a serde_json::Value,
+        node: &'a serde_json::Value,
+    ) -> &'a serde_json::Value {
+        match node["$ref"]
+            .as_str()
+            .and_then(|r| r.strip_prefix("#/definitions/"))
+        {
+            Some(name) => resolved(schema, &schema["definitions"][name]),
+            None => node,
+        }
+    }
+
+    /// Whether `node` (an object schema) has a string property `field`.
+    fn has_string(schema: &serde_json::Value, node: &serde_json::Value, field: &str) -> bool {
+        resolved(schema, &resolved(schema, node)["properties"][field])["type"] == "string"
+    }
+
+    /// The object schemas an array's items can be (`anyOf` alternatives included).
+    fn items<'a>(
+        schema: &'a serde_json::Value,
+        node: &'a serde_json::Value,
+    ) -> Vec<&'a serde_json::Value> {
+        let node = resolved(schema, node);
+        assert_eq!(node["type"], "array");
+        let items = resolved(schema, &node["items"]);
+        match items["anyOf"].as_array() {
+            Some(alternatives) => alternatives.iter().map(|a| resolved(schema, a)).collect(),
+            None => vec![items],
+        }
+    }
+
+    /// [`KINDS`] against the `config-schema.json` of the wrangler pinned in
+    /// `tests/package.json`: every key of the top level and of an environment is
+    /// a kind of the table or listed in [`NOT_BINDINGS`] (so a wrangler upgrade
+    /// that adds a kind fails here), and each kind's names are where the table says.
+    #[test]
+    fn table_matches_the_pinned_wrangler_schema() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/node_modules/wrangler/config-schema.json"
+        );
+        let Ok(text) = std::fs::read_to_string(path) else {
+            assert_ne!(
+                std::env::var("CI").as_deref(),
+                Ok("true"),
+                "{path} is missing: run `npm ci --prefix tests` first"
+            );
+            eprintln!("SKIPPED: {path} is missing (npm ci --prefix tests installs it)");
+            return;
+        };
+        let schema: serde_json::Value =
+            serde_json::from_str(&text).expect("wrangler's schema is JSON");
+        let mut keys = Vec::new();
+        for scope in ["RawConfig", "RawEnvironment"] {
+            let properties = schema["definitions"][scope]["properties"]
+                .as_object()
+                .expect(scope);
+            keys.extend(properties.iter());
+        }
+        assert!(keys.len() > 50, "the schema lists wrangler's keys");
+        let mut unknown: Vec<&str> = Vec::new();
+        for (key, node) in keys {
+            let node = resolved(&schema, node);
+            let Some((_, names)) = KINDS.iter().find(|(k, _)| k == key) else {
+                if !NOT_BINDINGS.contains(&key.as_str()) {
+                    unknown.push(key);
+                }
+                continue;
+            };
+            match names {
+                Names::Keys => assert_eq!(node["type"], "object", "{key}"),
+                Names::One(field) => assert!(has_string(&schema, node, field), "{key}.{field}"),
+                Names::List(field) => {
+                    for item in items(&schema, node) {
+                        assert!(has_string(&schema, item, field), "{key}[].{field}");
+                    }
+                }
+                Names::Nested { list, field } => {
+                    for item in items(&schema, &node["properties"][*list]) {
+                        assert!(has_string(&schema, item, field), "{key}.{list}[].{field}");
+                    }
+                }
+                Names::Strings { list } => {
+                    let list = resolved(&schema, &node["properties"][*list]);
+                    assert_eq!(list["items"]["type"], "string", "{key}.{list}");
+                }
+            }
+        }
+        unknown.sort_unstable();
+        unknown.dedup();
+        assert!(
+            unknown.is_empty(),
+            "keys of the pinned wrangler that are neither in KINDS nor in NOT_BINDINGS: {unknown:?}"
+        );
+        for (kind, _) in KINDS {
+            assert!(
+                ["RawConfig", "RawEnvironment"].iter().any(|scope| {
+                    schema["definitions"][scope]["properties"]
+                        .get(kind)
+                        .is_some()
+                }),
+                "{kind} is not a key of the pinned wrangler"
+            );
+            assert!(
+                !NOT_BINDINGS.contains(kind),
+                "{kind} is both a kind and not a binding"
+            );
+        }
     }
 }

@@ -16,9 +16,10 @@
 //! 2. **Adopted**: an unmarked entry whose binding the config asks for is the
 //!    user's (or Quickback's) existing namespace. Its ids join resolution as the
 //!    lowest-precedence source (`crate::adopt`); the entry is marked and updated.
-//! 3. **By name** (strict `wrangler.json`, which must stay comment-free): rule 2
-//!    without the mark. Such an entry is never removed, since nothing records
-//!    that the compiler wrote it.
+//! 3. **By name** (strict `wrangler.json`, which must stay comment-free, and an
+//!    environment written as a TOML inline table, which cannot hold a comment):
+//!    rule 2 without the mark. Such an entry is never removed, since nothing
+//!    records that the compiler wrote it.
 //!
 //! Bindings of every other kind come from one table ([`kinds`]), so both formats
 //! see the same names for duplicate checks.
@@ -229,6 +230,10 @@ pub trait Node: Sized {
     fn range(&self) -> Option<Range<usize>>;
     /// For an entry of an array: the ownership marker in the comment directly above it.
     fn marked(&self) -> Option<Marker>;
+    /// Whether a marker can be written above this entry (not inside a TOML inline table).
+    fn can_mark(&self) -> bool {
+        true
+    }
 }
 
 // ---- facts read from the file ---------------------------------------------------------
@@ -250,6 +255,9 @@ pub struct EntryFacts {
     pub preview_id: Option<Result<Text, Span>>,
     pub remote: Option<bool>,
     pub marked: Option<Marker>,
+    /// False where no marker can be written (an environment that is a TOML inline
+    /// table): such an entry is owned by name, like one in a strict `wrangler.json`.
+    pub can_mark: bool,
 }
 
 /// The `kv_namespaces` of one scope.
@@ -286,7 +294,8 @@ pub enum Owner {
     /// Unmarked, with a binding the config asks for: the compiler takes it over
     /// and marks it.
     Adopted,
-    /// In a strict `wrangler.json`, which cannot carry a mark: an entry whose
+    /// Where no mark can be written (a strict `wrangler.json`, a TOML inline
+    /// table): an entry whose
     /// binding the config asks for. Updated like an adopted one every run, never
     /// removed; its id only fills in for a config without one (it is the
     /// compiler's own previous output as often as the user's).
@@ -562,6 +571,7 @@ impl Reader {
             preview_id: field("preview_id")?,
             remote,
             marked: element.marked(),
+            can_mark: element.can_mark(),
         })
     }
 }
@@ -583,9 +593,10 @@ pub fn ownership(facts: Facts, format: Format, managed: &[String]) -> (Existing,
         let mut entries = Vec::with_capacity(scope.entries.len());
         for facts in scope.entries {
             let name = facts.binding.value.as_str();
-            let owner = if let Some(marker) = facts.marked.filter(|_| format.marks()) {
+            let marks = format.marks() && facts.can_mark;
+            let owner = if let Some(marker) = facts.marked.filter(|_| marks) {
                 Owner::Marked(marker)
-            } else if managed.contains(name) && format.marks() {
+            } else if managed.contains(name) && marks {
                 Owner::Adopted
             } else if managed.contains(name) {
                 Owner::ByName

@@ -48,6 +48,7 @@ impl Parsed {
         TomlNode {
             text: self.doc.raw(),
             kind: Kind::Table(self.doc.as_table()),
+            in_inline_table: false,
         }
     }
 }
@@ -57,6 +58,8 @@ impl Parsed {
 pub struct TomlNode<'a> {
     text: &'a str,
     kind: Kind<'a>,
+    /// Inside an inline table, where no comment (so no marker) can be written.
+    in_inline_table: bool,
 }
 
 #[derive(Clone, Copy)]
@@ -71,6 +74,7 @@ impl<'a> TomlNode<'a> {
         TomlNode {
             text: self.text,
             kind,
+            in_inline_table: self.in_inline_table,
         }
     }
 
@@ -115,7 +119,9 @@ impl Node for TomlNode<'_> {
                     t.iter()
                         .map(|(k, value)| {
                             let range = t.key(k).and_then(|k| k.span());
-                            (key(k, range), self.at(Kind::Value(value)))
+                            let mut node = self.at(Kind::Value(value));
+                            node.in_inline_table = true;
+                            (key(k, range), node)
                         })
                         .collect(),
                 ),
@@ -130,6 +136,10 @@ impl Node for TomlNode<'_> {
             Kind::Value(value) => value.span(),
             Kind::Table(table) => table.span(),
         }
+    }
+
+    fn can_mark(&self) -> bool {
+        !self.in_inline_table
     }
 
     fn marked(&self) -> Option<Marker> {
@@ -406,7 +416,7 @@ impl Editor<'_> {
 
     /// An environment written as an inline table cannot hold comments or
     /// `[[…]]` headers: the entries go in as an inline array, unmarked (they are
-    /// adopted again by name on the next run).
+    /// owned by name on the next run, so its outputs are the same).
     fn append_to_inline_table(
         &mut self,
         container: &dyn TableLike,

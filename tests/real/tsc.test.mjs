@@ -1,7 +1,7 @@
 // (a) TypeScript 7 (native tsc, pinned) on the generated files.
 //
 // What we found about how `KVNamespace` reaches the generated files
-// (@cloudflare/workers-types 5.20260730.1, typescript 7.0.2):
+// (@cloudflare/workers-types 5.20261117.1, typescript 7.0.2):
 // - env.d.ts and the adapter both start with
 //   `/// <reference types="@cloudflare/workers-types" />`, which pulls in the
 //   package's index.d.ts: global declarations (KVNamespace, Request, crypto, ...).

@@ -1,4 +1,4 @@
-// (b) Real wrangler (pinned 4.116.0) on the generated wrangler config (wrangler.toml,
+// (b) Real wrangler (pinned 4.164.0) on the generated wrangler config (wrangler.toml,
 // wrangler.jsonc or wrangler.json):
 // - `wrangler types` loads the config (top level, and each `[env.NAME]` with `--env`,
 //   which is when wrangler checks per-environment rules such as "kv_namespaces exists
