@@ -855,6 +855,8 @@ export default defineConfig({
         json!({ "settings": { "quickbackKv": { "authModule": null, "path": "" } } }),
     );
     assert_eq!(client.diagnostics(&auth)["diagnostics"], json!([]));
+    assert_eq!(client.shutdown_and_exit().code(), Some(0));
+}
 
 /// A lone `\r` ends a line for the protocol, as `\n` and `\r\n` do: an edit on the
 /// fourth line of a config written with `\r` line ends lands there, and the
