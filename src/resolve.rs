@@ -2,6 +2,8 @@
 //! only the values KV depends on, and picks one namespace id per binding.
 //! Resolution never stops at the first problem; it collects diagnostics.
 
+mod cache;
+
 use crate::diagnostics::{Code, Diagnostic, Edit};
 use crate::eval::{Evaluator, Object, Str, Via};
 use crate::model::*;
@@ -14,6 +16,14 @@ pub const HELPER_MODULES: &[&str] = &[
     "@kardoe/quickback",
     "@quickback-dev/cli",
 ];
+
+/// The keys of a `cache: { ... }` object (SPEC §3.6).
+pub const CACHE_KEYS: &[&str] = &["prefix", "defaultTtl"];
+/// The keys this file reads on a KV namespace spec (the storage provider's config
+/// and each `namespaces` entry; `namespaceId` and `namespaces` are read beside them).
+pub const NAMESPACE_KEYS: &[&str] = &["binding", "previewId", "remote", "environments", "cache"];
+/// Keys only the storage provider's own config has.
+pub const STORAGE_ONLY_KEYS: &[&str] = &["namespaceId", "namespaces", "memoryKv"];
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ResolveOptions {
@@ -49,6 +59,7 @@ struct NamespaceOptions {
     preview_id: Option<Resolved<String>>,
     remote: bool,
     environments: Vec<EnvironmentIds>,
+    cache: Option<Cache>,
 }
 
 impl NamespaceOptions {
@@ -68,6 +79,7 @@ impl NamespaceOptions {
             preview_id: self.preview_id,
             remote: self.remote,
             environments: self.environments,
+            cache: self.cache,
             declared_at,
         }
     }
@@ -155,7 +167,17 @@ impl<'a, 'm> Resolver<'a, 'm> {
         // The first thing that turns KV on, for diagnostics about the binding as a whole.
         let mut declared_at: Option<Span> = None;
 
-        if let Some(storage) = self.provider(&providers, "storage", "defineStorage")
+        let storage = self.provider(&providers, "storage", "defineStorage");
+        if let Some(Provider {
+            name,
+            config: ProviderConfig::Object(o),
+            ..
+        }) = &storage
+            && name.value != "kv"
+        {
+            self.cache_on_other_storage(o, name);
+        }
+        if let Some(storage) = storage
             && storage.name.value == "kv"
         {
             declared_at = Some(storage.span);
@@ -173,6 +195,7 @@ impl<'a, 'm> Resolver<'a, 'm> {
                     self.read_id(o, "namespaceId", "providers.storage.namespaceId", &mut ids);
                     primary = self.namespace_options(o, "providers.storage");
                     more = self.namespaces(o);
+                    model.memory_kv = self.flag(o, "memoryKv", "providers.storage.memoryKv");
                 }
                 ProviderConfig::None => {}
             }
@@ -433,22 +456,24 @@ impl<'a, 'm> Resolver<'a, 'm> {
         }
     }
 
-    /// The options every namespace spec shares: `binding`, `previewId`, `remote`, `environments`.
+    /// The options every namespace spec shares ([`NAMESPACE_KEYS`]).
     fn namespace_options(&mut self, o: &Object<'m>, path: &str) -> NamespaceOptions {
-        let remote = match self
-            .ok(o.get("remote", &format!("{path}.remote")))
-            .flatten()
-        {
-            Some(f) if !self.ev.is_undefined(f.value) => self
-                .ok(self.ev.boolean(f.value, &format!("{path}.remote")))
-                .is_some_and(|(b, _)| b),
-            _ => false,
-        };
         NamespaceOptions {
             name: self.optional_string(o, "binding", &format!("{path}.binding")),
             preview_id: self.optional_string(o, "previewId", &format!("{path}.previewId")),
-            remote,
+            remote: self.flag(o, "remote", &format!("{path}.remote")),
             environments: self.environments(o, path),
+            cache: self.cache(o, path),
+        }
+    }
+
+    /// An optional boolean option: absent, `undefined` or unreadable is `false`.
+    fn flag(&mut self, o: &Object<'m>, key: &str, path: &str) -> bool {
+        match self.ok(o.get(key, path)).flatten() {
+            Some(f) if !self.ev.is_undefined(f.value) => self
+                .ok(self.ev.boolean(f.value, path))
+                .is_some_and(|(b, _)| b),
+            _ => false,
         }
     }
 

@@ -147,7 +147,12 @@ fn watched_files(args: &CommonArgs) -> Vec<Watched> {
     let written = crate::compile::WRANGLER_FILES
         .iter()
         .copied()
-        .chain([args.env_types.as_str(), args.session_adapter.as_str()])
+        .chain([
+            args.env_types.as_str(),
+            args.session_adapter.as_str(),
+            args.cache_module.as_str(),
+            args.memory_kv.as_str(),
+        ])
         .map(|p| root.join(p));
     configs
         .into_iter()

@@ -87,6 +87,8 @@ pub fn inputs(
         config: Some(config),
         env_types: ENV_TYPES_PATH,
         session_adapter: SESSION_ADAPTER_PATH,
+        cache_module: project::DEFAULT_CACHE_MODULE,
+        memory_kv: project::DEFAULT_MEMORY_KV,
         auth_module: AUTH_MODULE_PATH,
     };
     let (mut inputs, _) = project::read_inputs(&paths, env.clone());
@@ -106,6 +108,8 @@ pub fn options() -> Options {
     Options {
         env_types_path: ENV_TYPES_PATH.to_string(),
         session_adapter_path: SESSION_ADAPTER_PATH.to_string(),
+        cache_module_path: project::DEFAULT_CACHE_MODULE.to_string(),
+        memory_kv_path: project::DEFAULT_MEMORY_KV.to_string(),
         auth_module_path: AUTH_MODULE_PATH.to_string(),
         command: "quickback-kv build".to_string(),
     }
