@@ -207,12 +207,12 @@ export function createKvCache<S extends CacheSchema = Record<string, unknown>>(
 
   return {
     get: async (key, options) => (await getEntry<never, unknown>(key, options))?.value ?? null,
-    getWithMetadata: (key, options) => getEntry(key, options),
-    set: (key, value, options) => putText(key, exactJson(value, `the value of ${JSON.stringify(short(key))}`), options),
-    getText: (key, options) => kv.get(stored(key), { type: "text", ...getOptions(options) }),
-    setText: (key, value, options) => putText(key, value, options),
-    getArrayBuffer: (key, options) => kv.get(stored(key), { type: "arrayBuffer", ...getOptions(options) }),
-    getStream: (key, options) => kv.get(stored(key), { type: "stream", ...getOptions(options) }),
+    getWithMetadata: async (key, options) => getEntry(key, options),
+    set: async (key, value, options) => putText(key, exactJson(value, `the value of ${JSON.stringify(short(key))}`), options),
+    getText: async (key, options) => kv.get(stored(key), { type: "text", ...getOptions(options) }),
+    setText: async (key, value, options) => putText(key, value, options),
+    getArrayBuffer: async (key, options) => kv.get(stored(key), { type: "arrayBuffer", ...getOptions(options) }),
+    getStream: async (key, options) => kv.get(stored(key), { type: "stream", ...getOptions(options) }),
     setBytes: async (key, value, options) => {
       const name = stored(key);
       const put = putOptions(options);
@@ -225,7 +225,7 @@ export function createKvCache<S extends CacheSchema = Record<string, unknown>>(
       await value.cancel();
       return true;
     },
-    delete: (key) => kv.delete(stored(key)),
+    delete: async (key) => kv.delete(stored(key)),
     deleteMany: async (keys) => {
       const names = [...keys].map(stored);
       await Promise.all(names.map((name) => kv.delete(name)));

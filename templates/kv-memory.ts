@@ -129,6 +129,7 @@ function locationOf(namespace: Namespace, lagMs: number): MemoryKV {
     delete: async (key: unknown) => {
       const name = checkKeyName(key);
       failIfTooLong("DELETE", name);
+      failIfNotWellFormed("DELETE", name);
       state();
       namespace.write(here, name, undefined);
     },
@@ -207,7 +208,6 @@ function failIfNotWellFormed(operation: string, key: string): void {
 }
 
 function failIfTooLong(operation: string, key: string): void {
-  failIfNotWellFormed(operation, key);
   const length = utf8(key).length;
   if (length > MAX_KEY_BYTES) {
     throw failure(operation, 414, `UTF-8 encoded length of ${length} exceeds key length limit of ${MAX_KEY_BYTES}.`);
@@ -285,6 +285,7 @@ async function get(
   // type only when there is a value to read (a miss with a bad type is just null).
   const name = checkKeyName(key);
   failIfTooLong("GET", name);
+  failIfNotWellFormed("GET", name);
   checkCacheTtl("GET", cacheTtlOf(options));
   const entries = state();
   const entry = entries.get(name);
@@ -403,6 +404,7 @@ async function put(
   failIfTooLong("PUT", name);
   // The binding checks the key and the value's type; the service the options, then the size.
   const bytes = await bytesOf(value);
+  failIfNotWellFormed("PUT", name);
   const now = seconds(namespace.now());
   let expiresAt: number | undefined;
   if (ttl !== undefined) {
@@ -427,11 +429,10 @@ async function put(
   }
   if (bytes.length > MAX_VALUE_BYTES) throw fail(413, `Value length of ${bytes.length} exceeds limit of ${MAX_VALUE_BYTES}.`);
   state();
-  namespace.write(here, name, {
-    value: bytes,
-    expiration: expiresAt === undefined ? undefined : expiresAt * 1000,
-    metadata,
-  });
+  const entry: { value: Uint8Array; expiration?: number; metadata?: string } = { value: bytes };
+  if (expiresAt !== undefined) entry.expiration = expiresAt * 1000;
+  if (metadata !== undefined) entry.metadata = metadata;
+  namespace.write(here, name, entry);
 }
 
 /** UTF-8 byte order, as KV (and SQLite's `ORDER BY` on text) sorts keys. */
