@@ -69,6 +69,8 @@ interface Pending {
 
 class Location {
   readonly entries = new Map<string, Entry>();
+  /** The newest write applied here per key: KV keeps the last write, whatever arrives late. */
+  readonly versions = new Map<string, number>();
   readonly lagMs: number;
   pending: Pending[] = [];
   constructor(lagMs: number) {
@@ -80,10 +82,14 @@ class Location {
     if (this.pending.length === 0) return;
     const due = this.pending.filter((p) => p.at <= now).sort((a, b) => a.at - b.at || a.seq - b.seq);
     this.pending = this.pending.filter((p) => p.at > now);
-    for (const p of due) {
-      if (p.entry === undefined) this.entries.delete(p.key);
-      else this.entries.set(p.key, p.entry);
-    }
+    for (const p of due) this.apply(p.key, p.entry, p.seq);
+  }
+
+  apply(key: string, entry: Entry | undefined, seq: number): void {
+    if ((this.versions.get(key) ?? -1) > seq) return;
+    this.versions.set(key, seq);
+    if (entry === undefined) this.entries.delete(key);
+    else this.entries.set(key, entry);
   }
 }
 
@@ -100,8 +106,7 @@ class Namespace {
     const seq = this.seq++;
     for (const location of this.locations) {
       if (location === from) {
-        if (entry === undefined) location.entries.delete(key);
-        else location.entries.set(key, entry);
+        location.apply(key, entry, seq);
       } else {
         location.pending.push({ at: now + Math.max(location.lagMs, from.lagMs), seq, key, entry });
       }

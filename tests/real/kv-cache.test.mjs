@@ -285,8 +285,15 @@ describe("typed cache and memory KV", skipUnlessReady(), () => {
       assert.equal(await there.get("session:1"), null, "and gone once the write arrives");
       await there.put("k", "from there");
       assert.equal(await here.get("k"), null);
+      now += 30_000;
+      await here.put("k", "newer, from here");
+      now += 30_000;
+      assert.equal(await here.get("k"), "newer, from here", "a write arriving late never replaces a newer one");
       now += 60_000;
-      assert.equal(await here.get("k"), "from there");
+      assert.equal(await there.get("k"), "newer, from here");
+      await there.put("k2", "from there");
+      now += 60_000;
+      assert.equal(await here.get("k2"), "from there");
       // Expiry on the same clock.
       await here.put("ttl", "v", { expirationTtl: 60 });
       assert.equal((await here.list({ prefix: "ttl" })).keys[0].expiration, Math.floor(now / 1000) + 60);
