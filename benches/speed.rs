@@ -585,6 +585,8 @@ fn prepare_large(example: &Path, label: &'static str, size: usize) -> Large {
     let options = Options {
         env_types_path: ENV_TYPES.to_string(),
         session_adapter_path: ADAPTER.to_string(),
+        cache_module_path: "src/lib/kv-cache.ts".into(),
+        memory_kv_path: "src/lib/kv-memory.ts".into(),
         auth_module_path: "src/lib/auth.ts".to_string(),
         command: "quickback-kv build".to_string(),
     };

@@ -140,6 +140,8 @@ pub fn options() -> Options {
     Options {
         env_types_path: ENV_TYPES.to_string(),
         session_adapter_path: SESSION_ADAPTER.to_string(),
+        cache_module_path: "src/lib/kv-cache.ts".into(),
+        memory_kv_path: "src/lib/kv-memory.ts".into(),
         auth_module_path: AUTH_MODULE.to_string(),
         command: "quickback-kv build".to_string(),
     }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use crate::diagnostics::{self, Code, Diagnostic};
 use crate::emit::auth_module::{self, SessionMode, Wiring};
 use crate::emit::session_period::{self, Period};
-use crate::emit::{self, Header, env_types, env_types_edit, session_adapter};
+use crate::emit::{self, Header, cache, env_types, env_types_edit, session_adapter};
 use crate::eval::Evaluator;
 use crate::model::KvModel;
 use crate::plan::plan;
@@ -62,6 +62,10 @@ pub struct Inputs {
 pub struct Options {
     pub env_types_path: String,
     pub session_adapter_path: String,
+    /// The typed cache module (SPEC §3.6), default `src/lib/kv-cache.ts`.
+    pub cache_module_path: String,
+    /// The in-memory KV module (SPEC §3.6), default `src/lib/kv-memory.ts`.
+    pub memory_kv_path: String,
     /// The app's module that calls `betterAuth` (SPEC §3.4), default `src/lib/auth.ts`.
     pub auth_module_path: String,
     /// The command written into generated headers.
@@ -303,6 +307,14 @@ fn run(inputs: &Inputs, options: &Options, c: &mut Compilation) -> Vec<Output> {
                 None
             },
         ),
+        (
+            &options.cache_module_path,
+            cache::render_cache(&model, &header).transpose(),
+        ),
+        (
+            &options.memory_kv_path,
+            cache::render_memory(&model, &header).transpose(),
+        ),
     ];
     for (path, rendered) in generated {
         let existing = inputs.existing_outputs.iter().find(|f| &f.path == path);
@@ -358,7 +370,7 @@ fn run(inputs: &Inputs, options: &Options, c: &mut Compilation) -> Vec<Output> {
                             Span::file_start(file),
                             "this file has no quickback-kv header, so it is left alone",
                         )
-                        .with_help("move the file away, or choose another path with --env-types / --session-adapter"),
+                        .with_help("move the file away, or choose another path with --env-types / --session-adapter / --cache-module / --memory-kv"),
                     );
                     continue;
                 }

@@ -27,6 +27,8 @@ pub const STORAGE: KnownKeys = KnownKeys {
         "remote",
         "environments",
         "namespaces",
+        "cache",
+        "memoryKv",
     ],
     complete: true,
 };
@@ -39,7 +41,14 @@ pub const NAMESPACE: KnownKeys = KnownKeys {
         "previewId",
         "remote",
         "environments",
+        "cache",
     ],
+    complete: true,
+};
+
+pub const CACHE: KnownKeys = KnownKeys {
+    object: "cache: { … } on a KV namespace",
+    keys: &["prefix", "defaultTtl"],
     complete: true,
 };
 
@@ -233,6 +242,8 @@ mod tests {
         assert_eq!(closest(&SESSION, "expiresInDay"), Some("expiresInDays"));
         assert_eq!(closest(&SESSION, "expiresIn"), Some("expiresIn"));
         assert_eq!(closest(&STORAGE, "colour"), None);
+        assert_eq!(closest(&STORAGE, "cahce"), Some("cache"));
+        assert_eq!(closest(&CACHE, "defaultTTL"), Some("defaultTtl"));
     }
 
     #[test]

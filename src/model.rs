@@ -46,6 +46,10 @@ pub const DEFAULT_SESSION_EXPIRES_IN: u64 = 7 * 24 * 60 * 60;
 pub const DEFAULT_SESSION_UPDATE_AGE: u64 = 24 * 60 * 60;
 /// The smallest `expirationTtl` Workers KV accepts.
 pub const KV_MIN_TTL: u64 = 60;
+/// The longest key Workers KV accepts, in UTF-8 bytes.
+pub const KV_MAX_KEY_BYTES: usize = 512;
+/// The prefix a cache puts before its keys unless `cache.prefix` says otherwise.
+pub const DEFAULT_CACHE_PREFIX: &str = "cache:";
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct KvModel {
@@ -56,6 +60,8 @@ pub struct KvModel {
     /// Whether the auth provider is Better Auth (the session adapter targets it).
     pub better_auth: bool,
     pub session: Option<Session>,
+    /// `memoryKv: true` on the storage provider: write the memory KV even without a cache.
+    pub memory_kv: bool,
     /// Only resolved when a new wrangler file has to be created.
     pub worker_name: Option<Resolved<String>>,
     pub compatibility_date: Option<Resolved<String>>,
@@ -76,9 +82,22 @@ pub struct Binding {
     pub remote: bool,
     /// `environments.<name>`, in written order.
     pub environments: Vec<EnvironmentIds>,
+    /// `cache: true | { prefix, defaultTtl }`: a typed cache over this binding (SPEC §3.6).
+    pub cache: Option<Cache>,
     /// What turns this binding on: its provider or `namespaces` entry, else the
     /// first id, else `session.storage`.
     pub declared_at: Span,
+}
+
+/// A binding's typed cache, with defaults applied.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cache {
+    /// Where `cache` is written.
+    pub span: Span,
+    /// Put before every key the cache reads or writes.
+    pub prefix: Setting<String>,
+    /// Seconds; `None`: entries never expire unless `set` gives a TTL.
+    pub default_ttl: Option<Resolved<u64>>,
 }
 
 /// A binding's own namespace for one environment.
@@ -131,6 +150,18 @@ impl KvModel {
     /// Whether KV sessions are on and KV-only (`session.kvOnly: true`).
     pub fn kv_only_sessions(&self) -> bool {
         self.kv_sessions() && self.session.as_ref().is_some_and(|s| s.kv_only.is_some())
+    }
+
+    /// The bindings with a typed cache, in model order.
+    pub fn caches(&self) -> impl Iterator<Item = (&Binding, &Cache)> {
+        self.bindings
+            .iter()
+            .filter_map(|b| b.cache.as_ref().map(|c| (b, c)))
+    }
+
+    /// Whether the memory KV module is written: with any cache, or on its own (`memoryKv: true`).
+    pub fn wants_memory_kv(&self) -> bool {
+        self.in_use() && (self.memory_kv || self.caches().next().is_some())
     }
 
     pub fn binding(&self, name: &str) -> Option<&Binding> {

@@ -16,6 +16,10 @@ pub const DEFAULT_ENV_TYPES: &str = "src/env.d.ts";
 pub const DEFAULT_SESSION_ADAPTER: &str = "src/lib/kv-session-storage.ts";
 /// The auth module `build` wires sessions into unless `--auth-module` names another.
 pub const DEFAULT_AUTH_MODULE: &str = "src/lib/auth.ts";
+/// Where the typed cache module goes unless `--cache-module` says otherwise.
+pub const DEFAULT_CACHE_MODULE: &str = "src/lib/kv-cache.ts";
+/// Where the memory KV goes unless `--memory-kv` says otherwise.
+pub const DEFAULT_MEMORY_KV: &str = "src/lib/kv-memory.ts";
 
 /// Where the config is looked for under the project root, in order.
 pub const CONFIG_CANDIDATES: [&str; 2] = ["quickback/quickback.config.ts", "quickback.config.ts"];
@@ -26,6 +30,8 @@ pub struct ProjectPaths<'a> {
     pub config: Option<&'a Path>,
     pub env_types: &'a str,
     pub session_adapter: &'a str,
+    pub cache_module: &'a str,
+    pub memory_kv: &'a str,
     /// The app's auth module, which `build` wires KV sessions into.
     pub auth_module: &'a str,
 }
@@ -45,6 +51,8 @@ pub fn regenerate_command(paths: &ProjectPaths, config_display: Option<&str>) ->
             paths.session_adapter,
             DEFAULT_SESSION_ADAPTER,
         ),
+        ("--cache-module", paths.cache_module, DEFAULT_CACHE_MODULE),
+        ("--memory-kv", paths.memory_kv, DEFAULT_MEMORY_KV),
         ("--auth-module", paths.auth_module, DEFAULT_AUTH_MODULE),
     ] {
         if value != default {
@@ -78,13 +86,18 @@ pub fn read_inputs(paths: &ProjectPaths, env: BTreeMap<String, String>) -> (Inpu
             contents: read(&root.join(name), MAX_CONFIG_BYTES + 1),
         })
         .collect();
-    let existing_outputs = [paths.env_types, paths.session_adapter]
-        .into_iter()
-        .map(|p| FileInput {
-            path: p.to_string(),
-            contents: read(&root.join(p), MAX_CONFIG_BYTES + 1),
-        })
-        .collect();
+    let existing_outputs = [
+        paths.env_types,
+        paths.session_adapter,
+        paths.cache_module,
+        paths.memory_kv,
+    ]
+    .into_iter()
+    .map(|p| FileInput {
+        path: p.to_string(),
+        contents: read(&root.join(p), MAX_CONFIG_BYTES + 1),
+    })
+    .collect();
     let auth_module = FileInput {
         path: paths.auth_module.to_string(),
         contents: read(&root.join(paths.auth_module), MAX_CONFIG_BYTES + 1),

@@ -33,6 +33,8 @@ pub struct BindingReport {
     pub sources: Vec<IdSource>,
     pub preview_id: Option<Resolved<String>>,
     pub remote: bool,
+    /// The binding's typed cache, when its config has one (SPEC §3.6).
+    pub cache: Option<crate::model::Cache>,
     /// The wrangler environments the binding is written into.
     pub environments: Vec<EnvironmentReport>,
     /// `environments.<name>` as the config writes them, with their origins.
@@ -197,6 +199,7 @@ pub fn report(c: &Compilation) -> Report {
                     .collect(),
                 preview_id: b.preview_id.clone(),
                 remote: b.remote,
+                cache: b.cache.clone(),
                 environments: c
                     .desired
                     .environments

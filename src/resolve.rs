@@ -2,6 +2,8 @@
 //! only the values KV depends on, and picks one namespace id per binding.
 //! Resolution never stops at the first problem; it collects diagnostics.
 
+mod cache;
+
 use crate::diagnostics::{Code, Diagnostic, Edit};
 use crate::eval::{Evaluator, Object, Str, Via};
 use crate::known_keys::{self, KnownKeys};
@@ -50,6 +52,7 @@ struct NamespaceOptions {
     preview_id: Option<Resolved<String>>,
     remote: bool,
     environments: Vec<EnvironmentIds>,
+    cache: Option<Cache>,
 }
 
 impl NamespaceOptions {
@@ -69,6 +72,7 @@ impl NamespaceOptions {
             preview_id: self.preview_id,
             remote: self.remote,
             environments: self.environments,
+            cache: self.cache,
             declared_at,
         }
     }
@@ -158,7 +162,17 @@ impl<'a, 'm> Resolver<'a, 'm> {
         // The first thing that turns KV on, for diagnostics about the binding as a whole.
         let mut declared_at: Option<Span> = None;
 
-        if let Some(storage) = self.provider(&providers, "storage", "defineStorage")
+        let storage = self.provider(&providers, "storage", "defineStorage");
+        if let Some(Provider {
+            name,
+            config: ProviderConfig::Object(o),
+            ..
+        }) = &storage
+            && name.value != "kv"
+        {
+            self.cache_on_other_storage(o, name);
+        }
+        if let Some(storage) = storage
             && storage.name.value == "kv"
         {
             declared_at = Some(storage.span);
@@ -177,6 +191,7 @@ impl<'a, 'm> Resolver<'a, 'm> {
                     self.read_id(o, "namespaceId", "providers.storage.namespaceId", &mut ids);
                     primary = self.namespace_options(o, "providers.storage");
                     more = self.namespaces(o);
+                    model.memory_kv = self.flag(o, "memoryKv", "providers.storage.memoryKv");
                 }
                 ProviderConfig::None => {}
             }
@@ -439,22 +454,24 @@ impl<'a, 'm> Resolver<'a, 'm> {
         }
     }
 
-    /// The options every namespace spec shares: `binding`, `previewId`, `remote`, `environments`.
+    /// The options every namespace spec shares (`known_keys::NAMESPACE`).
     fn namespace_options(&mut self, o: &Object<'m>, path: &str) -> NamespaceOptions {
-        let remote = match self
-            .ok(o.get("remote", &format!("{path}.remote")))
-            .flatten()
-        {
-            Some(f) if !self.ev.is_undefined(f.value) => self
-                .ok(self.ev.boolean(f.value, &format!("{path}.remote")))
-                .is_some_and(|(b, _)| b),
-            _ => false,
-        };
         NamespaceOptions {
             name: self.optional_string(o, "binding", &format!("{path}.binding")),
             preview_id: self.optional_string(o, "previewId", &format!("{path}.previewId")),
-            remote,
+            remote: self.flag(o, "remote", &format!("{path}.remote")),
             environments: self.environments(o, path),
+            cache: self.cache(o, path),
+        }
+    }
+
+    /// An optional boolean option: absent, `undefined` or unreadable is `false`.
+    fn flag(&mut self, o: &Object<'m>, key: &str, path: &str) -> bool {
+        match self.ok(o.get(key, path)).flatten() {
+            Some(f) if !self.ev.is_undefined(f.value) => self
+                .ok(self.ev.boolean(f.value, path))
+                .is_some_and(|(b, _)| b),
+            _ => false,
         }
     }
 
@@ -731,7 +748,7 @@ impl<'a, 'm> Resolver<'a, 'm> {
 
     /// `config::unknown-key` for the keys of `object` its table does not know; a
     /// key reached twice (one const spread into two objects) is reported once.
-    fn check_keys(&mut self, table: &KnownKeys, object: &Object<'m>, path: &str) {
+    pub(super) fn check_keys(&mut self, table: &KnownKeys, object: &Object<'m>, path: &str) {
         for d in known_keys::check(table, object, path) {
             let seen = self
                 .diagnostics

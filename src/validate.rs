@@ -3,7 +3,7 @@
 
 use crate::diagnostics::{Code, Diagnostic};
 use crate::emit::session_period::MAX_KEY_PART_BYTES;
-use crate::model::{KV_MIN_TTL, KvModel, Origin, Setting};
+use crate::model::{Cache, KV_MAX_KEY_BYTES, KV_MIN_TTL, KvModel, Origin, Setting};
 use crate::span::Span;
 
 pub fn validate(model: &KvModel) -> Vec<Diagnostic> {
@@ -27,6 +27,9 @@ pub fn validate(model: &KvModel) -> Vec<Diagnostic> {
             .chain(binding.environments.iter().flat_map(|e| &e.preview_id));
         for id in environment_ids.chain(preview_ids) {
             out.extend(check_namespace_id(&id.value, &id.origin, name));
+        }
+        if let Some(cache) = &binding.cache {
+            out.extend(check_cache(cache));
         }
     }
     for name in model.environment_names() {
@@ -372,6 +375,44 @@ fn check_ttl(setting: &Setting<u64>, what: &str) -> Option<Diagnostic> {
             origin.path.rsplit('.').next().unwrap_or("expiresIn")
         ))
     })
+}
+
+/// A cache's prefix must leave room for a key, and its default TTL must be one KV accepts.
+fn check_cache(cache: &Cache) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let prefix_bytes = cache.prefix.value.len();
+    if let Some(origin) = &cache.prefix.origin
+        && prefix_bytes >= KV_MAX_KEY_BYTES
+    {
+        out.push(
+            Diagnostic::new(
+                Code::KvCachePrefixTooLong,
+                format!("cache prefix is {prefix_bytes} bytes, leaving no room for a key"),
+                origin.value_span,
+                format!("KV keys are at most {KV_MAX_KEY_BYTES} bytes, prefix included"),
+            )
+            .with_help("use a short prefix such as \"cache:\""),
+        );
+    }
+    if let Some(ttl) = &cache.default_ttl
+        && ttl.value < KV_MIN_TTL
+    {
+        out.push(
+            Diagnostic::new(
+                Code::KvCacheTtlBelowMinimum,
+                format!(
+                    "cache defaultTtl of {} s is below KV's minimum of {KV_MIN_TTL} s",
+                    ttl.value
+                ),
+                ttl.origin.value_span,
+                "KV refuses every write with this TTL",
+            )
+            .with_help(format!(
+                "set `defaultTtl` to at least {KV_MIN_TTL}, or leave it out for entries that do not expire"
+            )),
+        );
+    }
+    out
 }
 
 #[cfg(test)]

@@ -59,6 +59,8 @@ fn options() -> Options {
     Options {
         env_types_path: ENV_TYPES.to_string(),
         session_adapter_path: SESSION_ADAPTER.to_string(),
+        cache_module_path: "src/lib/kv-cache.ts".into(),
+        memory_kv_path: "src/lib/kv-memory.ts".into(),
         auth_module_path: AUTH_MODULE.to_string(),
         command: "quickback-kv build".to_string(),
     }
@@ -77,6 +79,8 @@ fn run_case(case: &Path, update: bool) -> Result<(), String> {
         config: None,
         env_types: ENV_TYPES,
         session_adapter: SESSION_ADAPTER,
+        cache_module: "src/lib/kv-cache.ts",
+        memory_kv: "src/lib/kv-memory.ts",
         auth_module: AUTH_MODULE,
     };
     let (mut inputs, _) = read_inputs(&paths, env);

@@ -71,6 +71,12 @@ pub struct CommonArgs {
     /// Where to write the session storage adapter, relative to the root
     #[arg(long, value_name = "PATH", default_value = project::DEFAULT_SESSION_ADAPTER)]
     pub session_adapter: String,
+    /// Where to write the typed cache module (bindings with `cache`), relative to the root
+    #[arg(long, value_name = "PATH", default_value = project::DEFAULT_CACHE_MODULE)]
+    pub cache_module: String,
+    /// Where to write the in-memory KV (with any cache, or `memoryKv: true`), relative to the root
+    #[arg(long, value_name = "PATH", default_value = project::DEFAULT_MEMORY_KV)]
+    pub memory_kv: String,
     /// The app's module that calls `betterAuth`, which `build` wires KV sessions into, relative to the root
     #[arg(long, value_name = "PATH", default_value = DEFAULT_AUTH_MODULE)]
     pub auth_module: String,
@@ -208,6 +214,8 @@ fn run(args: &CommonArgs, mode: Mode) -> u8 {
         config: args.config.as_deref(),
         env_types: &args.env_types,
         session_adapter: &args.session_adapter,
+        cache_module: &args.cache_module,
+        memory_kv: &args.memory_kv,
         auth_module: &args.auth_module,
     };
     let (inputs, config_display) = project::read_inputs(&paths, project::process_env());
@@ -224,6 +232,8 @@ fn run(args: &CommonArgs, mode: Mode) -> u8 {
     let options = compile::Options {
         env_types_path: args.env_types.clone(),
         session_adapter_path: args.session_adapter.clone(),
+        cache_module_path: args.cache_module.clone(),
+        memory_kv_path: args.memory_kv.clone(),
         auth_module_path: args.auth_module.clone(),
         command: command.clone(),
     };

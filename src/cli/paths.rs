@@ -12,6 +12,8 @@ pub fn check(args: &CommonArgs) -> Result<(), String> {
     let outputs = [
         ("--env-types", args.env_types.as_str()),
         ("--session-adapter", args.session_adapter.as_str()),
+        ("--cache-module", args.cache_module.as_str()),
+        ("--memory-kv", args.memory_kv.as_str()),
         ("--auth-module", args.auth_module.as_str()),
     ];
     let mut seen: Vec<(&str, String)> = WRANGLER_FILES

@@ -175,6 +175,16 @@ pub fn summary(c: &Compilation) -> String {
         if binding.remote {
             out.push_str("  remote: `wrangler dev` uses the deployed namespace\n");
         }
+        if let Some(cache) = &binding.cache {
+            let ttl = cache.default_ttl.as_ref().map_or_else(
+                || "no default expiry".to_string(),
+                |t| format!("entries expire after {} s by default", t.value),
+            );
+            out.push_str(&format!(
+                "  typed cache: keys prefixed {:?}, {ttl}\n",
+                cache.prefix.value
+            ));
+        }
         for environment in &binding.environments {
             let id = environment
                 .namespace_id

@@ -233,6 +233,34 @@ to keep sessions apart from other keys in the namespace.";
 KV accepts. The session adapter raises shorter TTLs to 60 seconds, so such
 sessions live longer in KV than configured.";
 
+    KvCacheNotKv = "kv::cache-not-kv", Error, Input,
+"`cache` is set on a storage provider that is not KV.
+
+The typed cache (`src/lib/kv-cache.ts`) is built on a Workers KV binding, so
+`cache: true` or `cache: { prefix, defaultTtl }` belongs on a KV namespace:
+`defineStorage(\"kv\", { namespaceId, cache: true })` or an entry of its
+`namespaces`. Another storage provider (R2, for example) has no KV binding to
+cache in, and quickback-kv does not guess one.";
+
+    KvCachePrefixTooLong = "kv::cache-prefix-too-long", Error, Input,
+"A cache's `prefix` leaves no room for a key.
+
+Workers KV refuses keys longer than 512 bytes in UTF-8, and the cache writes
+every key as `prefix + key`. A prefix of 512 bytes or more makes every `set`
+fail at run time, so it is refused at build time. Keep prefixes short (a few
+bytes such as `cache:` or `flags:`): every byte of the prefix is a byte less for
+the keys themselves.";
+
+    KvCacheTtlBelowMinimum = "kv::cache-ttl-below-minimum", Error, Input,
+"A cache's `defaultTtl` is below 60 seconds, the smallest `expirationTtl` Workers
+KV accepts.
+
+KV answers such a write with `400 Invalid expiration_ttl`. Unlike the session
+adapter, the cache never raises a TTL silently (a value cached for longer than
+asked is a stale read nobody expected), so a default that every `set` would
+fail with is refused at build time. Use 60 or more, or leave `defaultTtl` out
+for entries that do not expire.";
+
     AuthCannotWire = "auth::cannot-wire", Warning, Input,
 "KV sessions are on, but the auth module has a shape quickback-kv cannot edit
 safely, so it is left untouched and sessions stay where Better Auth keeps them

@@ -2,6 +2,7 @@
 //! Each output has one module that builds its view model; templates only print.
 
 pub mod auth_module;
+pub mod cache;
 pub mod env_types;
 pub mod env_types_edit;
 pub mod session_adapter;

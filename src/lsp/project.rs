@@ -72,6 +72,8 @@ pub fn affects(config: &Path, root: &Path, settings: &Settings, path: &Path) -> 
             .chain([
                 settings.env_types.as_str(),
                 settings.session_adapter.as_str(),
+                project::DEFAULT_CACHE_MODULE,
+                project::DEFAULT_MEMORY_KV,
                 settings.auth_module.as_str(),
             ])
             .any(|f| root.join(f) == path)
@@ -83,6 +85,8 @@ fn paths<'a>(config: &'a Path, root: &'a Path, settings: &'a Settings) -> Projec
         config: Some(config),
         env_types: &settings.env_types,
         session_adapter: &settings.session_adapter,
+        cache_module: project::DEFAULT_CACHE_MODULE,
+        memory_kv: project::DEFAULT_MEMORY_KV,
         auth_module: &settings.auth_module,
     }
 }
@@ -114,6 +118,8 @@ pub fn options(config: &Path, root: &Path, settings: &Settings) -> Options {
     Options {
         env_types_path: settings.env_types.clone(),
         session_adapter_path: settings.session_adapter.clone(),
+        cache_module_path: project::DEFAULT_CACHE_MODULE.to_string(),
+        memory_kv_path: project::DEFAULT_MEMORY_KV.to_string(),
         auth_module_path: settings.auth_module.clone(),
         command: project::regenerate_command(&paths(config, root, settings), None),
     }

@@ -52,6 +52,8 @@ pub fn watched(args: &CommonArgs) -> Vec<Watched> {
         .chain([
             args.env_types.as_str(),
             args.session_adapter.as_str(),
+            args.cache_module.as_str(),
+            args.memory_kv.as_str(),
             args.auth_module.as_str(),
         ])
         .map(|p| root.join(p));
