@@ -26,12 +26,14 @@ import { after, before, describe, test } from "node:test";
 import { AUTH_DB_ID, EXPIRES_IN, KV_ID, UPDATE_AGE, WRANGLER_ENV, client, startDev, stopDev } from "./support/quickback-dev.mjs";
 import { renderAdapter } from "./support/scratch-projects.mjs";
 import {
+  ADAPTER,
   BETTER_AUTH_LINES,
   COMPATIBILITY_DATE,
   IS_CI,
   NODE_MODULES,
   REAL_DIR,
   TOOLS,
+  adapterConstants,
   run,
   tempWorkspace,
 } from "./support/env.mjs";
@@ -41,7 +43,8 @@ const HAND_WIRED_AUTH = path.join(REAL_DIR, "workers", "quickback-app.hand-wired
 const HAND_WIRED = process.env.QK_HAND_WIRED === "1";
 const QK_BIN = process.env.QK_BIN;
 
-const PREFIX = "session:";
+/** The adapter's key prefix: `session:` when hand-wired, else read from what `build` wrote. */
+let PREFIX = "session:";
 
 /**
  * The wired form: each line quickback-kv inserts into Quickback's auth module, with
@@ -58,7 +61,7 @@ const WIRED_LINES = [
   },
   {
     after: "updateAge: 1 * 24 * 60 * 60,", // inside the app's own `session` object
-    text: "storeSessionInDatabase: true, // quickback-kv: the database stays the source of truth; KV is a read cache",
+    text: "storeSessionInDatabase: true, // quickback-kv: the database stays the source of truth for sessions; KV caches them",
   },
   {
     after: "}),", // the end of `database: drizzleAdapter(db, { ... }),`
@@ -97,6 +100,7 @@ async function wireProject(dir) {
         key_prefix: JSON.stringify(PREFIX),
         expires_in: EXPIRES_IN,
         update_age: UPDATE_AGE,
+        store_in_database: true,
       }),
     );
     return { build: null };
@@ -118,6 +122,7 @@ describe("a Quickback-shaped worker wired by quickback-kv", { skip, concurrency:
     wired = path.join(ws.dir, "app");
     mkdirSync(wired);
     ({ build } = await wireProject(wired));
+    if (existsSync(path.join(wired, ADAPTER))) PREFIX = adapterConstants(path.join(wired, ADAPTER)).prefix;
   });
   /** Why the wired project is not there: a failed build (reported by the wiring test). */
   const notWired = () => (build && (build.first.code !== 0 || build.second?.code !== 0) ? "quickback-kv build failed (see the wiring test)" : null);

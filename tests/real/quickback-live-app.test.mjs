@@ -81,6 +81,7 @@ async function setKv(dir, { on, period }) {
       key_prefix: JSON.stringify(`session:${period}:`),
       expires_in: EXPIRES_IN,
       update_age: UPDATE_AGE,
+      store_in_database: true,
     });
     writeFileSync(path.join(dir, ADAPTER), adapter);
     return null;
