@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::diagnostics::{self, Code, Diagnostic};
-use crate::emit::auth_module::{self, Wiring};
+use crate::emit::auth_module::{self, SessionMode, Wiring};
 use crate::emit::{self, Header, env_types, env_types_edit, session_adapter};
 use crate::eval::Evaluator;
 use crate::model::KvModel;
@@ -443,9 +443,15 @@ fn wire_auth_module(
             module_path: path,
             adapter_path: &options.session_adapter_path,
             kv_sessions,
+            kv_only: model.kv_only_sessions(),
         },
     );
     c.diagnostics.extend(outcome.diagnostic);
+    c.diagnostics.extend(outcome.notes);
+    if outcome.text.is_some() {
+        c.diagnostics
+            .extend(signs_users_out(outcome.previous, model, &outcome.wiring));
+    }
     c.wiring = outcome.wiring;
     if let Some(text) = outcome.text {
         outputs.push(Output {
@@ -453,6 +459,29 @@ fn wire_auth_module(
             action: Action::Write(text),
         });
     }
+}
+
+/// `auth::signs-users-out` when this build's wiring change moves sessions into or
+/// out of KV-only storage (SPEC §3.4.1): either way some users lose their session.
+fn signs_users_out(previous: SessionMode, model: &KvModel, wiring: &Wiring) -> Option<Diagnostic> {
+    let (Wiring::Wired { at, .. } | Wiring::Removed { at, .. }) = wiring else {
+        return None;
+    };
+    let kv_only = model.session.as_ref().and_then(|s| s.kv_only);
+    let (message, label, help) = match (previous, model.kv_sessions(), kv_only) {
+        (SessionMode::Database | SessionMode::Cached, true, Some(_)) => (
+            "this build signs out users whose sessions are only in the database",
+            "KV-only sessions: Better Auth no longer reads sessions from the database",
+            "sessions made before this build (and any KV does not hold) answer as signed out; remove `kvOnly: true` to keep KV a cache in front of the database",
+        ),
+        (SessionMode::KvOnly, false, _) => (
+            "this build signs out everyone who signed in while sessions were KV-only",
+            "KV sessions are turned off, and KV-only sessions have no database row",
+            "keep KV sessions on (drop `kvOnly` first) until the sessions made while they were KV-only have expired (`expiresIn`)",
+        ),
+        _ => return None,
+    };
+    Some(Diagnostic::new(Code::AuthSignsUsersOut, message, *at, label).with_help(help))
 }
 
 /// The config as text, or `None` after reporting why it cannot be compiled.

@@ -103,6 +103,10 @@ pub struct Session {
     /// Whether sessions are kept in KV: `session.storage` is `"kv"` or not set
     /// (KV is the default when KV is in use); `"database"` turns it off.
     pub stored_in_kv: bool,
+    /// `kvOnly: true`, where written: sessions live in KV alone, with no database
+    /// row (Better Auth without `session.storeSessionInDatabase`). Off by default:
+    /// the database stays the source of truth and KV caches sessions (SPEC §3.4.1).
+    pub kv_only: Option<Span>,
     /// Where `storage: "kv"` is written, when it is.
     pub storage_span: Option<Span>,
     pub binding: Setting<String>,
@@ -122,6 +126,11 @@ impl KvModel {
     /// is Better Auth, and its `session.storage` is not `"database"`.
     pub fn kv_sessions(&self) -> bool {
         self.better_auth && self.in_use() && self.session.as_ref().is_none_or(|s| s.stored_in_kv)
+    }
+
+    /// Whether KV sessions are on and KV-only (`session.kvOnly: true`).
+    pub fn kv_only_sessions(&self) -> bool {
+        self.kv_sessions() && self.session.as_ref().is_some_and(|s| s.kv_only.is_some())
     }
 
     pub fn binding(&self, name: &str) -> Option<&Binding> {

@@ -629,8 +629,16 @@ impl<'a, 'm> Resolver<'a, 'm> {
                 true
             }
         };
+        let kv_only_path = "providers.auth.session.kvOnly";
+        let kv_only = match self.ok(o.get("kvOnly", kv_only_path)).flatten() {
+            Some(f) if !self.ev.is_undefined(f.value) => self
+                .ok(self.ev.boolean(f.value, kv_only_path))
+                .and_then(|(b, span)| b.then_some(span)),
+            _ => None,
+        };
         Some(Session {
             stored_in_kv,
+            kv_only,
             storage_span: storage
                 .filter(|s| s.value == "kv")
                 .map(|s| s.origin.use_span),

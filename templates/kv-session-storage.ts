@@ -7,6 +7,7 @@
 //
 // Wired into the auth module by `quickback-kv build` (lines marked `quickback-kv`):
 //   secondaryStorage: env ? kvSecondaryStorage(env) : undefined,
+//   session: { ...the app's own options, storeSessionInDatabase: true },
 //   verification: { ...KV_VERIFICATION_OPTIONS },
 //   rateLimit: { ...the app's own rules, storage: "memory" },
 // or by hand, spreading the same options:
@@ -54,6 +55,12 @@ export const KV_SESSION_KEY_PREFIX: string = {{ key_prefix }};
 export const KV_SESSION_EXPIRES_IN: number = {{ expires_in }};
 /** Seconds after which Better Auth refreshes a session (`session.updateAge`), from the config. */
 export const KV_SESSION_UPDATE_AGE: number = {{ update_age }};
+/**
+ * Better Auth `session.storeSessionInDatabase`: `true` keeps every session a database
+ * row that Better Auth reads when KV does not have it (KV is a cache); `false` only
+ * with `session.kvOnly: true` in the config (KV-only sessions).
+ */
+export const KV_SESSION_STORE_IN_DATABASE: boolean = {{ store_in_database }};
 
 /** The part of the Worker's `Env` this module needs: the KV binding that holds sessions. */
 export interface KvSessionEnv {
@@ -356,6 +363,7 @@ export interface BetterAuthKvOptions {
   session: {
     expiresIn: number;
     updateAge: number;
+    storeSessionInDatabase: boolean;
   };
   verification: KvVerificationOptions;
   rateLimit: {
@@ -367,7 +375,9 @@ export interface BetterAuthKvOptions {
  * The Better Auth options that put sessions in KV without weakening the app, for
  * every Better Auth from 1.4 to 1.7:
  * - `secondaryStorage`: sessions in `env.{{ binding }}`;
- * - `session.expiresIn` / `session.updateAge` from the config;
+ * - `session.expiresIn` / `session.updateAge` from the config, and
+ *   `session.storeSessionInDatabase` (`KV_SESSION_STORE_IN_DATABASE`: the database
+ *   stays the source of truth unless the config asks for KV-only sessions);
  * - `verification`: `KV_VERIFICATION_OPTIONS` (`storeInDatabase: true` on 1.5+):
  *   single-use tokens are consumed from the database, so `getAndDelete` is never
  *   called;
@@ -393,6 +403,7 @@ export function betterAuthKvOptions(env: KvSessionEnv): BetterAuthKvOptions {
     session: {
       expiresIn: KV_SESSION_EXPIRES_IN,
       updateAge: KV_SESSION_UPDATE_AGE,
+      storeSessionInDatabase: KV_SESSION_STORE_IN_DATABASE,
     },
     verification: KV_VERIFICATION_OPTIONS,
     rateLimit: {

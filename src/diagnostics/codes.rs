@@ -228,6 +228,33 @@ The help shows the lines to add by hand: the adapter import,
 `verification.storeInDatabase: true`, merged into the objects the app already
 has. With `--deny-warnings` this stops the build.";
 
+    AuthPreserveSessionInDatabase = "auth::preserve-session-in-database", Warning, Input,
+"The app's auth module sets `session.preserveSessionInDatabase`, which makes a
+session missing from KV a signed-out user.
+
+With KV sessions, quickback-kv keeps the database the source of truth: it sets
+`session.storeSessionInDatabase: true`, so every session is also a database row
+and Better Auth reads the row when KV does not have the session (a session made
+before KV was switched on, or one KV has not seen yet in this location). Better
+Auth skips that read when `preserveSessionInDatabase` is set, so the users signed
+in before the switch are signed out, and revoked sessions keep their rows. The
+wiring goes ahead; remove the option from the auth module to keep your users
+signed in. With `--deny-warnings` this stops the build.";
+
+    AuthSignsUsersOut = "auth::signs-users-out", Warning, Input,
+"This build changes where the app keeps sessions in a way that signs users out.
+
+By default quickback-kv keeps the database the source of truth: the auth module
+gets `session.storeSessionInDatabase: true`, every session is a database row, and
+KV caches them, so turning KV sessions on or off signs nobody out. With
+`session: { kvOnly: true }` in the config, sessions live in KV alone:
+- entering KV-only (from no KV sessions, or from KV as a cache) signs out every
+  user whose session KV does not hold, such as all sessions made before KV;
+- leaving KV-only by turning KV sessions off (`storage: \"database\"`) signs out
+  everyone who signed in while sessions were KV-only: they have no database row.
+The warning is given once, by the build that makes the change. With
+`--deny-warnings` this stops the build.";
+
     AuthInvalidModule = "auth::invalid-module", Warning, Input,
 "The auth module cannot be read as TypeScript: it does not parse, is not UTF-8,
 is larger than 10 MiB or is nested too deeply to analyse safely.

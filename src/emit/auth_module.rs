@@ -27,6 +27,21 @@ pub struct Settings<'a> {
     pub adapter_path: &'a str,
     /// Whether sessions belong in KV: the pieces are wanted (else removed).
     pub kv_sessions: bool,
+    /// KV-only sessions (the config's `session.kvOnly`): no
+    /// `session.storeSessionInDatabase: true`, so sessions have no database row.
+    pub kv_only: bool,
+}
+
+/// Where the module keeps sessions, as its text says (before or after a build).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SessionMode {
+    /// No `secondaryStorage` of quickback-kv's: sessions are rows in the database.
+    #[default]
+    Database,
+    /// KV in front of the database (`storeSessionInDatabase: true`).
+    Cached,
+    /// KV only: a KV miss is a signed-out user.
+    KvOnly,
 }
 
 /// What happened to the auth module, for the summary, the JSON report and hover.
@@ -61,6 +76,14 @@ pub mod pieces {
     pub const WHY_RATE_LIMIT: &str =
         "rate limits stay in isolate memory, where they were before secondaryStorage";
     pub const WHY_VERIFICATION: &str = "single-use tokens consumed from the database, not KV";
+    pub const WHY_SESSION_DATABASE: &str =
+        "the database stays the source of truth for sessions; KV caches them";
+    /// `session.storeSessionInDatabase`: Better Auth writes every session to the
+    /// database too and reads it there on a KV miss (SPEC §3.4.1).
+    pub const SESSION_KEY: &str = "storeSessionInDatabase";
+    pub const SESSION_VALUE: &str = "true";
+    /// Makes a KV miss a signed-out user even with `storeSessionInDatabase`.
+    pub const PRESERVE_KEY: &str = "preserveSessionInDatabase";
     /// `rateLimit.storage`: where Better Auth counted before `secondaryStorage` existed.
     pub const RATE_LIMIT_KEY: &str = "storage";
     pub const RATE_LIMIT_VALUE: &str = "\"memory\"";
@@ -132,6 +155,10 @@ pub struct Outcome {
     pub text: Option<String>,
     pub wiring: Wiring,
     pub diagnostic: Option<Diagnostic>,
+    /// Warnings that do not stop the wiring (`auth::preserve-session-in-database`).
+    pub notes: Vec<Diagnostic>,
+    /// Where the module kept sessions before this build.
+    pub previous: SessionMode,
 }
 
 /// Wires (or unwires) the module `text`, registered as `file`.
@@ -165,6 +192,8 @@ pub fn wire(file: FileId, text: &str, settings: &Settings) -> Outcome {
                     )
                     .with_help(manual_help(settings, "env")),
                 ),
+                notes: Vec::new(),
+                previous: outcome.previous,
             };
         }
     }
@@ -179,6 +208,8 @@ fn wire_once(file: FileId, text: &str, settings: &Settings) -> Outcome {
             text: None,
             wiring: Wiring::Off,
             diagnostic: None,
+            notes: Vec::new(),
+            previous: SessionMode::Database,
         };
     }
     let help = manual_help(settings, "env");
@@ -205,17 +236,33 @@ fn wire_once(file: FileId, text: &str, settings: &Settings) -> Outcome {
                     at: unreadable.span,
                 },
                 diagnostic: Some(diagnostic),
+                notes: Vec::new(),
+                previous: SessionMode::Database,
             };
         }
     };
-    let mut editor = Editor::new(file, text);
+    let editor = Editor::new(file, text);
+    let previous = editor.session_mode(&module);
+    let notes = editor.preserve_warnings(&module, settings);
+    let mut outcome = edit(editor, &module, settings);
+    outcome.previous = previous;
+    if settings.kv_sessions {
+        outcome.notes = notes;
+    }
+    outcome
+}
+
+/// Plans and applies the edits on a module that parsed.
+fn edit(mut editor: Editor, module: &AuthModule, settings: &Settings) -> Outcome {
+    let path = settings.module_path.to_string();
+    let file = editor.file;
     let result = if settings.kv_sessions {
-        editor.wire(&module, settings).map(|at| Wiring::Wired {
+        editor.wire(module, settings).map(|at| Wiring::Wired {
             path: path.clone(),
             at,
         })
     } else {
-        editor.unwire(&module);
+        editor.unwire(module);
         Ok(Wiring::Removed {
             path: path.clone(),
             at: Span::file_start(file),
@@ -228,6 +275,8 @@ fn wire_once(file: FileId, text: &str, settings: &Settings) -> Outcome {
                 text: None,
                 wiring: Wiring::Off,
                 diagnostic: None,
+                notes: Vec::new(),
+                previous: SessionMode::Database,
             };
         }
         Ok(wiring) => match editor.apply() {
@@ -254,6 +303,8 @@ fn wire_once(file: FileId, text: &str, settings: &Settings) -> Outcome {
         text: Some(edited),
         wiring,
         diagnostic: None,
+        notes: Vec::new(),
+        previous: SessionMode::Database,
     }
 }
 
@@ -267,6 +318,8 @@ fn refused(settings: &Settings, env_name: &Option<String>, refusal: Refusal) -> 
             at,
         },
         diagnostic: Some(Diagnostic::new(Code::AuthCannotWire, message, at, label).with_help(help)),
+        notes: Vec::new(),
+        previous: SessionMode::Database,
     }
 }
 
@@ -276,8 +329,17 @@ fn manual_help(settings: &Settings, env: &str) -> String {
         settings.module_path,
         settings.adapter_path,
     )));
+    let session = if settings.kv_only {
+        String::new()
+    } else {
+        format!(
+            "\n    session: {{ …, {}: {} }},",
+            pieces::SESSION_KEY,
+            pieces::SESSION_VALUE
+        )
+    };
     format!(
-        "wire it by hand, keeping the app's own options:\n  {import}\n  betterAuth({{\n    …,\n    rateLimit: {{ …, {}: {} }},\n    secondaryStorage: {},\n    verification: {{ {}, … }},\n  }})",
+        "wire it by hand, keeping the app's own options:\n  {import}\n  betterAuth({{\n    …,\n    rateLimit: {{ …, {}: {} }},\n    secondaryStorage: {},{session}\n    verification: {{ {}, … }},\n  }})",
         pieces::RATE_LIMIT_KEY,
         pieces::RATE_LIMIT_VALUE,
         pieces::secondary_storage(env, true),
@@ -459,7 +521,7 @@ impl<'t> Editor<'t> {
         self.env_name = Some(env.0.clone());
 
         // What the options already hold.
-        let groups = ["secondaryStorage", "rateLimit", "verification"];
+        let groups = ["secondaryStorage", "rateLimit", "session", "verification"];
         check_members(options, &groups)?;
         let mut plan: Vec<Action> = Vec::new();
 
@@ -508,6 +570,42 @@ impl<'t> Editor<'t> {
             }
         }
 
+        // session.storeSessionInDatabase (SPEC §3.4.1): the database stays the source
+        // of truth and KV caches sessions, unless the config opts in to KV-only sessions.
+        let keep_rows = Piece::property(
+            pieces::SESSION_KEY,
+            pieces::SESSION_VALUE,
+            pieces::WHY_SESSION_DATABASE,
+        );
+        let whole = Piece::property(
+            "session",
+            &format!("{{ {} }}", keep_rows.code),
+            pieces::WHY_SESSION_DATABASE,
+        );
+        match self.group(options, "session")? {
+            Group::Absent if settings.kv_only => {}
+            Group::Absent => plan.push(Action::Insert(options, whole, Place::Last)),
+            Group::Ours(found) if settings.kv_only => self.remove(found),
+            Group::Ours(found) => plan.push(Action::Update(found, whole)),
+            Group::Apps(inner) => {
+                // A spread could set either key, and ours would then override the app's.
+                check_members(inner, &[pieces::SESSION_KEY, pieces::PRESERVE_KEY])?;
+                if settings.kv_only {
+                    for (_, found) in self.marked(inner) {
+                        self.remove(found);
+                    }
+                } else {
+                    self.merge(
+                        inner,
+                        pieces::SESSION_KEY,
+                        keep_rows,
+                        Place::Last,
+                        &mut plan,
+                    );
+                }
+            }
+        }
+
         // verification: the adapter's options spread first into the app's object, or a new member.
         let spread = Piece {
             code: pieces::verification_spread(),
@@ -539,6 +637,94 @@ impl<'t> Editor<'t> {
         self.apply_plan(plan);
         self.wire_import(module, settings)?;
         Ok(call.callee)
+    }
+
+    /// Where the module keeps sessions: in KV when quickback-kv's `secondaryStorage`
+    /// is there, cached in front of the database when `session.storeSessionInDatabase`
+    /// is `true` beside it (the compiler's or the app's own).
+    fn session_mode(&self, module: &AuthModule) -> SessionMode {
+        let Some(options) = first_options(module) else {
+            return SessionMode::Database;
+        };
+        if !matches!(
+            self.property(options, "secondaryStorage"),
+            Some((_, Some(_)))
+        ) {
+            return SessionMode::Database;
+        }
+        let cached = match self.property(options, "session") {
+            Some((_, Some(_))) => true,
+            Some((member, None)) => match &member.kind {
+                MemberKind::Property {
+                    value: Value::Object(inner),
+                    ..
+                } => self
+                    .property(inner, pieces::SESSION_KEY)
+                    .is_some_and(|(m, _)| self.value_text(m) == Some(pieces::SESSION_VALUE)),
+                _ => false,
+            },
+            None => false,
+        };
+        if cached {
+            SessionMode::Cached
+        } else {
+            SessionMode::KvOnly
+        }
+    }
+
+    /// The value of a `key: value` member as written.
+    fn value_text(&self, member: &Member) -> Option<&'t str> {
+        match &member.kind {
+            MemberKind::Property {
+                value: Value::Other(span),
+                ..
+            } => self.text.get(span.start as usize..span.end as usize),
+            _ => None,
+        }
+    }
+
+    /// `auth::preserve-session-in-database` for the app's own `session.preserveSessionInDatabase`.
+    fn preserve_warnings(&self, module: &AuthModule, settings: &Settings) -> Vec<Diagnostic> {
+        let Some(options) = first_options(module) else {
+            return Vec::new();
+        };
+        let Some((
+            Member {
+                kind:
+                    MemberKind::Property {
+                        value: Value::Object(inner),
+                        ..
+                    },
+                ..
+            },
+            None,
+        )) = self.property(options, "session")
+        else {
+            return Vec::new();
+        };
+        inner
+            .members
+            .iter()
+            .filter(|m| matches!(&m.kind, MemberKind::Property { key, .. } if key == pieces::PRESERVE_KEY))
+            .filter(|m| self.value_text(m) != Some("false"))
+            .map(|m| {
+                Diagnostic::new(
+                    Code::AuthPreserveSessionInDatabase,
+                    format!(
+                        "`{}` makes a KV miss a signed-out user",
+                        pieces::PRESERVE_KEY
+                    ),
+                    m.span,
+                    "with it Better Auth does not read a session from the database when KV lacks it",
+                )
+                .with_help(format!(
+                    "remove it from {}: quickback-kv sets `{}: true`, which keeps each session's database row; with `{}` the users signed in before KV sessions are signed out",
+                    settings.module_path,
+                    pieces::SESSION_KEY,
+                    pieces::PRESERVE_KEY
+                ))
+            })
+            .collect()
     }
 
     /// An option holding an object the wiring merges into.
@@ -1001,6 +1187,14 @@ fn check_members(object: &ObjectLit, keys: &[&str]) -> Result<(), Refusal> {
     Ok(())
 }
 
+/// The options object of the module's first `betterAuth` call, when it is a literal.
+fn first_options(module: &AuthModule) -> Option<&ObjectLit> {
+    module.calls.iter().find_map(|c| match &c.options {
+        OptionsArg::Object(o) => Some(o),
+        _ => None,
+    })
+}
+
 fn line_start(text: &str, at: usize) -> usize {
     text[..at].rfind('\n').map_or(0, |i| i + 1)
 }
@@ -1061,6 +1255,7 @@ mod tests {
                 module_path: "src/lib/auth.ts",
                 adapter_path: "src/lib/kv-session-storage.ts",
                 kv_sessions: on,
+                kv_only: false,
             },
         )
     }
@@ -1074,7 +1269,7 @@ mod tests {
         assert!(wired.diagnostic.is_none());
         assert_eq!(
             text,
-            "import { betterAuth } from \"better-auth\";\nimport { KV_VERIFICATION_OPTIONS, kvSecondaryStorage } from \"./kv-session-storage\"; // quickback-kv: sessions in Workers KV\n\nexport function createAuth(env: Env) {\n  return betterAuth({\n    secret: \"s\",\n    rateLimit: { storage: \"memory\" /* quickback-kv: rate limits stay in isolate memory, where they were before secondaryStorage */, enabled: true },\n    verification: { ...KV_VERIFICATION_OPTIONS /* quickback-kv: single-use tokens consumed from the database, not KV */ },\n    secondaryStorage: kvSecondaryStorage(env), // quickback-kv: sessions in Workers KV\n  });\n}\n"
+            "import { betterAuth } from \"better-auth\";\nimport { KV_VERIFICATION_OPTIONS, kvSecondaryStorage } from \"./kv-session-storage\"; // quickback-kv: sessions in Workers KV\n\nexport function createAuth(env: Env) {\n  return betterAuth({\n    secret: \"s\",\n    rateLimit: { storage: \"memory\" /* quickback-kv: rate limits stay in isolate memory, where they were before secondaryStorage */, enabled: true },\n    verification: { ...KV_VERIFICATION_OPTIONS /* quickback-kv: single-use tokens consumed from the database, not KV */ },\n    secondaryStorage: kvSecondaryStorage(env), // quickback-kv: sessions in Workers KV\n    session: { storeSessionInDatabase: true }, // quickback-kv: the database stays the source of truth for sessions; KV caches them\n  });\n}\n"
         );
         assert_eq!(run(&text, true).text.as_deref(), Some(text.as_str()));
         assert_eq!(run(&text, false).text.as_deref(), Some(BASE));
@@ -1086,7 +1281,7 @@ mod tests {
         let base = "import { betterAuth } from \"better-auth\";\r\nconst auth = (env?: Env) => betterAuth({\r\n\tsecret: \"s\"\r\n});\r\n";
         let text = run(base, true).text.expect("wired");
         assert!(text.contains("({\r\n\trateLimit: { storage: \"memory\" }, //"));
-        assert!(text.contains("\r\n\tsecondaryStorage: env ? kvSecondaryStorage(env) : undefined, // quickback-kv: sessions in Workers KV\r\n\tverification: { ...KV_VERIFICATION_OPTIONS }, //"));
+        assert!(text.contains("\r\n\tsecondaryStorage: env ? kvSecondaryStorage(env) : undefined, // quickback-kv: sessions in Workers KV\r\n\tsession: { storeSessionInDatabase: true }, // quickback-kv: the database stays the source of truth for sessions; KV caches them\r\n\tverification: { ...KV_VERIFICATION_OPTIONS }, //"));
         assert!(!text.replace("\r\n", "").contains('\n'));
         assert_eq!(run(&text, false).text.as_deref(), Some(base));
     }
@@ -1127,14 +1322,14 @@ mod tests {
     fn one_line_options_and_a_required_env() {
         let text = "import { betterAuth } from \"better-auth\";\nexport default { fetch(req: Request, env: Env) { return betterAuth({ database }).handler(req); } };\n";
         let wired = wired(text);
-        assert!(wired.contains("betterAuth({ rateLimit: { storage: \"memory\" } /* quickback-kv: rate limits stay in isolate memory, where they were before secondaryStorage */, secondaryStorage: kvSecondaryStorage(env) /* quickback-kv: sessions in Workers KV */, verification: { ...KV_VERIFICATION_OPTIONS } /* quickback-kv: single-use tokens consumed from the database, not KV */, database })"), "{wired}");
+        assert!(wired.contains("betterAuth({ rateLimit: { storage: \"memory\" } /* quickback-kv: rate limits stay in isolate memory, where they were before secondaryStorage */, secondaryStorage: kvSecondaryStorage(env) /* quickback-kv: sessions in Workers KV */, session: { storeSessionInDatabase: true } /* quickback-kv: the database stays the source of truth for sessions; KV caches them */, verification: { ...KV_VERIFICATION_OPTIONS } /* quickback-kv: single-use tokens consumed from the database, not KV */, database })"), "{wired}");
     }
 
     #[test]
     fn the_apps_own_choices_stand() {
         let text = "import { betterAuth } from \"better-auth\";\nexport const make = (env?: Env) =>\n  betterAuth({\n    rateLimit: { storage: \"database\" },\n    verification: {\n      storeInDatabase: false,\n    },\n  });\n";
         let wired = wired(text);
-        assert!(wired.contains("    rateLimit: { storage: \"database\" },\n    verification: {\n      storeInDatabase: false,\n    },\n    secondaryStorage: env ? kvSecondaryStorage(env) : undefined, // quickback-kv: sessions in Workers KV\n  });"), "{wired}");
+        assert!(wired.contains("    rateLimit: { storage: \"database\" },\n    verification: {\n      storeInDatabase: false,\n    },\n    secondaryStorage: env ? kvSecondaryStorage(env) : undefined, // quickback-kv: sessions in Workers KV\n    session: { storeSessionInDatabase: true }, // quickback-kv: the database stays the source of truth for sessions; KV caches them\n  });"), "{wired}");
         // An app that writes its own `storage` next to ours: ours goes.
         let mixed = wired.replace(
             "rateLimit: { storage: \"database\" }",
@@ -1145,6 +1340,104 @@ mod tests {
             outcome.diagnostic.map(|d| d.code),
             Some(Code::AuthCannotWire),
             "a key twice is refused"
+        );
+    }
+
+    const SESSION_BASE: &str = "import { betterAuth } from \"better-auth\";\nexport function createAuth(env?: Env) {\n  return betterAuth({\n    session: {\n      expiresIn: 60,\n    },\n  });\n}\n";
+
+    #[test]
+    fn sessions_stay_rows_in_the_apps_own_session_object() {
+        let wired = wired(SESSION_BASE);
+        assert!(wired.contains("    session: {\n      expiresIn: 60,\n      storeSessionInDatabase: true, // quickback-kv: the database stays the source of truth for sessions; KV caches them\n    },"), "{wired}");
+        assert_eq!(run(SESSION_BASE, true).previous, SessionMode::Database);
+        assert_eq!(run(&wired, true).previous, SessionMode::Cached);
+        assert!(!wired.contains("preserveSessionInDatabase"));
+    }
+
+    #[test]
+    fn the_apps_own_store_session_in_database_is_kept() {
+        for own in ["true", "false", "flag"] {
+            let text = SESSION_BASE.replace(
+                "expiresIn: 60,",
+                &format!("expiresIn: 60,\n      storeSessionInDatabase: {own},"),
+            );
+            let wired = wired(&text);
+            assert_eq!(
+                wired.matches("storeSessionInDatabase").count(),
+                1,
+                "{wired}"
+            );
+            let mode = run(&wired, true).previous;
+            let expected = if own == "true" {
+                SessionMode::Cached
+            } else {
+                SessionMode::KvOnly
+            };
+            assert_eq!(mode, expected, "{own}");
+        }
+    }
+
+    #[test]
+    fn preserve_session_in_database_is_a_warning_pointing_at_it() {
+        let text = SESSION_BASE.replace(
+            "expiresIn: 60,",
+            "expiresIn: 60,\n      preserveSessionInDatabase: true,",
+        );
+        let outcome = run(&text, true);
+        assert!(outcome.diagnostic.is_none());
+        let notes: Vec<_> = outcome.notes.iter().map(|d| d.code).collect();
+        assert_eq!(notes, [Code::AuthPreserveSessionInDatabase]);
+        let at = outcome.notes[0].labels[0].span;
+        assert_eq!(
+            &text[at.start as usize..at.end as usize],
+            "preserveSessionInDatabase: true"
+        );
+        // Wired all the same (the database keeps the rows); off, nothing is said.
+        assert!(
+            outcome
+                .text
+                .is_some_and(|t| t.contains("storeSessionInDatabase: true"))
+        );
+        assert!(run(&text, false).notes.is_empty());
+    }
+
+    #[test]
+    fn a_session_value_that_is_not_a_literal_is_refused_with_the_lines_to_add() {
+        let text = SESSION_BASE.replace(
+            "session: {\n      expiresIn: 60,\n    },",
+            "session: sessionOptions,",
+        );
+        let outcome = run(&text, true);
+        assert!(outcome.text.is_none());
+        let d = outcome.diagnostic.expect("refused");
+        assert_eq!(d.code, Code::AuthCannotWire);
+        assert!(
+            d.help
+                .as_deref()
+                .is_some_and(|h| h.contains("session: { …, storeSessionInDatabase: true },")),
+            "{:?}",
+            d.help
+        );
+    }
+
+    #[test]
+    fn kv_only_sessions_leave_the_session_object_alone() {
+        let settings = Settings {
+            module_path: "src/lib/auth.ts",
+            adapter_path: "src/lib/kv-session-storage.ts",
+            kv_sessions: true,
+            kv_only: true,
+        };
+        let cached = wired(SESSION_BASE);
+        let kv_only = wire(FileId(0), &cached, &settings).text.expect("edited");
+        assert!(!kv_only.contains("storeSessionInDatabase"), "{kv_only}");
+        assert_eq!(
+            wire(FileId(0), &kv_only, &settings).previous,
+            SessionMode::KvOnly
+        );
+        assert_eq!(
+            wire(FileId(0), SESSION_BASE, &settings).text.as_deref(),
+            Some(kv_only.as_str())
         );
     }
 

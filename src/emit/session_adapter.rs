@@ -19,6 +19,8 @@ struct SessionAdapter<'a> {
     key_prefix: String,
     expires_in: u64,
     update_age: u64,
+    /// `session.storeSessionInDatabase`: false only for KV-only sessions.
+    store_in_database: bool,
 }
 
 pub fn render(model: &KvModel, header: &Header) -> Result<Option<String>, askama::Error> {
@@ -34,6 +36,7 @@ pub fn render(model: &KvModel, header: &Header) -> Result<Option<String>, askama
         key_prefix: ts::string_literal(session.map_or(DEFAULT_KEY_PREFIX, |s| &s.key_prefix.value)),
         expires_in: session.map_or(DEFAULT_SESSION_EXPIRES_IN, |s| s.expires_in.value),
         update_age: session.map_or(DEFAULT_SESSION_UPDATE_AGE, |s| s.update_age.value),
+        store_in_database: !model.kv_only_sessions(),
     }
     .render()
     .map(Some)
