@@ -23,12 +23,11 @@ import assert from "node:assert/strict";
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { AUTH_DB_ID, EXPIRES_IN, KV_ID, UPDATE_AGE, WRANGLER_ENV, client, startDev, stopDev } from "./support/quickback-dev.mjs";
+import { EXPIRES_IN, KV_ID, UPDATE_AGE, WRANGLER_ENV, client, migrate, openState, startDev, stopDev } from "./support/quickback-dev.mjs";
 import { renderAdapter } from "./support/scratch-projects.mjs";
 import {
   ADAPTER,
   BETTER_AUTH_LINES,
-  COMPATIBILITY_DATE,
   IS_CI,
   NODE_MODULES,
   REAL_DIR,
@@ -188,7 +187,7 @@ describe("a Quickback-shaped worker wired by quickback-kv", { skip, concurrency:
       let lws;
       let dir;
       let dev;
-      let mf;
+      let closeState;
       let kv;
       let d1;
       const kvNames = async () => (await kv.list()).keys.map((k) => k.name);
@@ -203,31 +202,12 @@ describe("a Quickback-shaped worker wired by quickback-kv", { skip, concurrency:
         lws = tempWorkspace("quickback-app-dev", { betterAuth: line.pkg });
         dir = lws.dir;
         cpSync(wired, dir, { recursive: true });
-        const migrate = await run(TOOLS.wrangler, ["d1", "migrations", "apply", "AUTH_DB", "--local"], {
-          cwd: dir,
-          env: WRANGLER_ENV(dir),
-          timeoutMs: 120_000,
-        });
-        assert.equal(migrate.code, 0, `wrangler d1 migrations apply failed:\n${migrate.stdout}${migrate.stderr}`);
+        await migrate(dir);
         dev = await startDev(dir);
-        // KV and D1 as wrangler dev keeps them (.wrangler/state/v3), read by a second
-        // Miniflare: what the worker wrote, not what it says it wrote.
-        const { Miniflare } = await import("miniflare");
-        const state = path.join(dir, ".wrangler", "state", "v3");
-        mf = new Miniflare({
-          modules: true,
-          script: "export default { fetch() { return new Response(null, { status: 404 }); } };",
-          compatibilityDate: COMPATIBILITY_DATE,
-          kvNamespaces: { KV: KV_ID },
-          kvPersist: path.join(state, "kv"),
-          d1Databases: { AUTH_DB: AUTH_DB_ID },
-          d1Persist: path.join(state, "d1"),
-        });
-        kv = await mf.getKVNamespace("KV");
-        d1 = await mf.getD1Database("AUTH_DB");
+        ({ kv, d1, dispose: closeState } = await openState(path.join(dir, ".wrangler", "state")));
       });
       after(async () => {
-        await mf?.dispose().catch(() => {});
+        await closeState?.().catch(() => {});
         await stopDev(dev);
         lws?.cleanup();
       });

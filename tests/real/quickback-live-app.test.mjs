@@ -23,8 +23,8 @@ import assert from "node:assert/strict";
 import { cpSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { ADAPTER, BETTER_AUTH_LINES, COMPATIBILITY_DATE, IS_CI, REAL_DIR, TOOLS, adapterConstants, listAll, run, tempWorkspace } from "./support/env.mjs";
-import { AUTH_DB_ID, EXPIRES_IN, KV_ID, UPDATE_AGE, WRANGLER_ENV, client, startDev, stopDev } from "./support/quickback-dev.mjs";
+import { ADAPTER, BETTER_AUTH_LINES, IS_CI, REAL_DIR, TOOLS, adapterConstants, listAll, run, tempWorkspace } from "./support/env.mjs";
+import { EXPIRES_IN, UPDATE_AGE, client, migrate, openState, startDev, stopDev } from "./support/quickback-dev.mjs";
 import { renderAdapter } from "./support/scratch-projects.mjs";
 
 const APP = path.join(REAL_DIR, "workers", "quickback-app");
@@ -110,7 +110,7 @@ for (const line of LIVE_LINES) {
     let dir;
     let persist;
     let dev;
-    let mf;
+    let closeState;
     let kv;
     let d1;
     let ipCounter = 0;
@@ -163,29 +163,12 @@ for (const line of LIVE_LINES) {
       dir = ws.dir;
       persist = path.join(dir, ".state");
       cpSync(APP, dir, { recursive: true });
-      const migrate = await run(TOOLS.wrangler, ["d1", "migrations", "apply", "AUTH_DB", "--local", "--persist-to", persist], {
-        cwd: dir,
-        env: WRANGLER_ENV(dir),
-        timeoutMs: 120_000,
-      });
-      assert.equal(migrate.code, 0, `wrangler d1 migrations apply failed:\n${migrate.stdout}${migrate.stderr}`);
+      await migrate(dir, { persistTo: persist });
       dev = await startDev(dir, { persistTo: persist });
-      // KV and D1 as wrangler dev keeps them, read by a second Miniflare.
-      const { Miniflare } = await import("miniflare");
-      mf = new Miniflare({
-        modules: true,
-        script: "export default { fetch() { return new Response(null, { status: 404 }); } };",
-        compatibilityDate: COMPATIBILITY_DATE,
-        kvNamespaces: { KV: KV_ID },
-        kvPersist: path.join(persist, "v3", "kv"),
-        d1Databases: { AUTH_DB: AUTH_DB_ID },
-        d1Persist: path.join(persist, "v3", "d1"),
-      });
-      kv = await mf.getKVNamespace("KV");
-      d1 = await mf.getD1Database("AUTH_DB");
+      ({ kv, d1, dispose: closeState } = await openState(persist));
     });
     after(async () => {
-      await mf?.dispose().catch(() => {});
+      await closeState?.().catch(() => {});
       await stopDev(dev);
       ws?.cleanup();
     });

@@ -350,6 +350,16 @@ export function adapterConstants(adapterPath) {
  */
 export const PROJECT_CONCURRENCY = 2;
 
+/** A response body: parsed JSON, null when empty, else the text itself. */
+export function jsonOrText(text) {
+  if (text === "") return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
 /** Every key of a KV namespace, following `list()` cursors. */
 export async function listAll(kv) {
   const keys = [];

@@ -6,7 +6,7 @@ import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
-import { TOOLS } from "./env.mjs";
+import { COMPATIBILITY_DATE, TOOLS, jsonOrText, run } from "./env.mjs";
 
 /** From the app's quickback/quickback.config.ts and wrangler.toml. */
 export const KV_ID = "5b2e8f1c9d3a4e7b8c6d0f1a2b3c4d5e";
@@ -36,6 +36,33 @@ export function freePort() {
       server.close(() => resolve(port));
     });
   });
+}
+
+/** `wrangler d1 migrations apply AUTH_DB --local` in `dir` (state in `persistTo` when given). */
+export async function migrate(dir, { persistTo } = {}) {
+  const args = ["d1", "migrations", "apply", "AUTH_DB", "--local"];
+  if (persistTo) args.push("--persist-to", persistTo);
+  const r = await run(TOOLS.wrangler, args, { cwd: dir, env: WRANGLER_ENV(dir), timeoutMs: 120_000 });
+  if (r.code !== 0) throw new Error(`wrangler d1 migrations apply failed:\n${r.stdout}${r.stderr}`);
+}
+
+/**
+ * KV and D1 as wrangler dev keeps them under `state` (`.wrangler/state`, or the
+ * `--persist-to` directory), read by a second Miniflare: what the worker wrote, not
+ * what it says it wrote. Resolves to { kv, d1, dispose }.
+ */
+export async function openState(state) {
+  const { Miniflare } = await import("miniflare");
+  const mf = new Miniflare({
+    modules: true,
+    script: "export default { fetch() { return new Response(null, { status: 404 }); } };",
+    compatibilityDate: COMPATIBILITY_DATE,
+    kvNamespaces: { KV: KV_ID },
+    kvPersist: path.join(state, "v3", "kv"),
+    d1Databases: { AUTH_DB: AUTH_DB_ID },
+    d1Persist: path.join(state, "v3", "d1"),
+  });
+  return { kv: await mf.getKVNamespace("KV"), d1: await mf.getD1Database("AUTH_DB"), dispose: () => mf.dispose() };
 }
 
 /**
@@ -107,13 +134,6 @@ export function client(baseURL, ip) {
       body: body === undefined ? undefined : JSON.stringify(body),
       redirect: "manual",
     });
-    const text = await res.text();
-    let json = null;
-    try {
-      json = text === "" ? null : JSON.parse(text);
-    } catch {
-      json = text;
-    }
-    return { status: res.status, body: json, authToken: res.headers.get("set-auth-token"), setCookies: res.headers.getSetCookie() };
+    return { status: res.status, body: jsonOrText(await res.text()), authToken: res.headers.get("set-auth-token"), setCookies: res.headers.getSetCookie() };
   };
 }
