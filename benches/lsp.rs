@@ -158,6 +158,8 @@ fn in_process_compiles(root: &Path, text: &str, runs: usize) -> Vec<Duration> {
             contents: Contents::Missing,
         },
         env: Default::default(),
+        packages: Vec::new(),
+        clock: None,
     };
     let options = Options {
         env_types_path: "src/env.d.ts".into(),

@@ -579,6 +579,8 @@ fn prepare_large(example: &Path, label: &'static str, size: usize) -> Large {
         existing_outputs: vec![read(ENV_TYPES), read(ADAPTER)],
         auth_module: read("src/lib/auth.ts"),
         env: BTreeMap::new(),
+        packages: Vec::new(),
+        clock: None,
     };
     let options = Options {
         env_types_path: ENV_TYPES.to_string(),

@@ -177,6 +177,8 @@ fn inputs(case: &Case) -> Inputs {
             },
         },
         env: BTreeMap::new(),
+        packages: Vec::new(),
+        clock: None,
     }
 }
 

@@ -12,7 +12,7 @@ use crate::plan::plan;
 use crate::resolve::{ResolveOptions, resolve};
 use crate::span::{FileId, Files, Span};
 use crate::wrangler::{self, Desired, Existing, ExistingScope, Facts, Format};
-use crate::{adopt, syntax, validate};
+use crate::{adopt, better_auth_version, syntax, validate};
 
 /// Configs larger than this are refused.
 pub const MAX_CONFIG_BYTES: usize = 10 * 1024 * 1024;
@@ -49,6 +49,12 @@ pub struct Inputs {
     /// The app's auth module (`Options::auth_module_path`), which `build` wires KV sessions into.
     pub auth_module: FileInput,
     pub env: BTreeMap<String, String>,
+    /// The files that say which Better Auth the app has (`better_auth_version`'s
+    /// paths), those that exist; `bun.lockb` with no bytes (it is binary).
+    pub packages: Vec<FileInput>,
+    /// Seconds since the Unix epoch as the CLI or language server read the clock;
+    /// `SOURCE_DATE_EPOCH` in `env` wins. Only a new session key period uses it.
+    pub clock: Option<u64>,
 }
 
 #[derive(Debug, Clone)]
@@ -86,6 +92,8 @@ pub struct Compilation {
     pub config_file: Option<FileId>,
     /// What happened to the auth module.
     pub wiring: Wiring,
+    /// Which Better Auth the app has, when Better Auth is the auth provider.
+    pub better_auth: better_auth_version::Lookup,
 }
 
 impl Compilation {
@@ -368,6 +376,9 @@ fn run(inputs: &Inputs, options: &Options, c: &mut Compilation) -> Vec<Output> {
         }
     }
     wire_auth_module(inputs, options, &model, &mut outputs, c);
+    if model.better_auth && model.in_use() {
+        find_better_auth(inputs, &model, c);
+    }
     c.model = model;
     c.desired = desired;
     outputs
@@ -459,6 +470,80 @@ fn wire_auth_module(
             action: Action::Write(text),
         });
     }
+}
+
+/// Which Better Auth the app has (`better_auth_version`), a warning for each lockfile
+/// that does not parse, and, with KV sessions on, the known defects of that version.
+fn find_better_auth(inputs: &Inputs, model: &KvModel, c: &mut Compilation) {
+    let texts: Vec<(&str, std::borrow::Cow<str>)> = inputs
+        .packages
+        .iter()
+        .filter_map(|f| match &f.contents {
+            Contents::Bytes(b) if b.len() <= MAX_CONFIG_BYTES => {
+                Some((f.path.as_str(), String::from_utf8_lossy(b)))
+            }
+            _ => None,
+        })
+        .collect();
+    let files: Vec<(&str, &str)> = texts.iter().map(|(p, t)| (*p, t.as_ref())).collect();
+    let lookup = better_auth_version::find(&files);
+    let text_of = |path: &str| {
+        files
+            .iter()
+            .find(|(p, _)| *p == path)
+            .map_or("", |(_, t)| *t)
+    };
+    for bad in &lookup.unparsable {
+        let file = c.files.add(bad.path.clone(), text_of(&bad.path));
+        let at = bad.at as u32;
+        c.diagnostics.push(
+            Diagnostic::new(
+                Code::ProjectInvalidLockfile,
+                format!("{} does not parse; the Better Auth version is not read from it", bad.path),
+                Span::new(file, at, at),
+                bad.message.clone(),
+            )
+            .with_help(format!(
+                "resolve the file (a merge conflict?) or reinstall so the package manager rewrites {}",
+                bad.path
+            )),
+        );
+    }
+    if let Some(found) = &lookup.found
+        && !found.range
+        && model.kv_sessions()
+        && let Some(version) = better_auth_version::parse(&found.version)
+    {
+        let file = c.files.add(found.source.clone(), text_of(&found.source));
+        let at = Span::new(file, found.at.0 as u32, found.at.1 as u32);
+        let defects = [
+            (
+                (1, 7, 8),
+                Code::AuthBetterAuthListsKvOnly,
+                "`list-sessions` and `revoke-other-sessions` miss the sessions made before KV",
+            ),
+            (
+                (1, 7, 16),
+                Code::AuthBetterAuthRevokeRace,
+                "concurrent sign-ins of one user can escape `revoke-sessions` with KV sessions",
+            ),
+        ];
+        for (fixed, code, what) in defects {
+            if version < fixed {
+                let fixed = format!("{}.{}.{}", fixed.0, fixed.1, fixed.2);
+                c.diagnostics.push(
+                    Diagnostic::new(
+                        code,
+                        format!("Better Auth {}: {what}", found.version),
+                        at,
+                        format!("fixed in Better Auth {fixed}"),
+                    )
+                    .with_help(format!("upgrade better-auth to {fixed} or later")),
+                );
+            }
+        }
+    }
+    c.better_auth = lookup;
 }
 
 /// `auth::signs-users-out` when this build's wiring change moves sessions into or

@@ -9,6 +9,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod adopt;
+pub mod better_auth_version;
 pub mod cli;
 pub mod compile;
 pub mod diagnostics;

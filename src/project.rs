@@ -68,9 +68,36 @@ pub fn read_inputs(paths: &ProjectPaths, env: BTreeMap<String, String>) -> (Inpu
             existing_outputs,
             auth_module,
             env,
+            packages: read_packages(root),
+            clock: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .ok()
+                .map(|d| d.as_secs()),
         },
         display,
     )
+}
+
+/// The files that may say which Better Auth is installed (those that exist).
+/// `bun.lockb` is binary: only its presence is recorded.
+fn read_packages(root: &Path) -> Vec<FileInput> {
+    use crate::better_auth_version::{BUN_BINARY, INSTALLED, LOCKFILES, MANIFEST};
+    let mut files = Vec::new();
+    for path in std::iter::once(INSTALLED)
+        .chain(LOCKFILES)
+        .chain([MANIFEST, BUN_BINARY])
+    {
+        let contents = match read(&root.join(path), MAX_CONFIG_BYTES + 1) {
+            Contents::Missing => continue,
+            Contents::Bytes(_) if path == BUN_BINARY => Contents::Bytes(Vec::new()),
+            contents => contents,
+        };
+        files.push(FileInput {
+            path: path.to_string(),
+            contents,
+        });
+    }
+    files
 }
 
 /// The process environment, for `process.env` reads in the config.

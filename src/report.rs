@@ -79,6 +79,42 @@ pub struct SessionsReport {
     pub update_age: Setting<u64>,
     /// `session.storage` as written, when it is.
     pub storage_span: Option<Span>,
+    /// `session.kvOnly: true`: sessions have no database row.
+    pub kv_only: bool,
+    /// Which Better Auth the app has, and from which file.
+    pub better_auth: BetterAuthReport,
+}
+
+/// The Better Auth version found (SPEC §3.4.1), for people and tools.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BetterAuthReport {
+    /// An exact version, or the dependency range when `range`.
+    pub version: Option<String>,
+    pub range: bool,
+    /// The file it came from.
+    pub source: Option<String>,
+    /// A `bun.lockb` is there (binary: not read).
+    pub bun_binary: bool,
+}
+
+impl BetterAuthReport {
+    /// One line: `1.6.9 (package-lock.json)`, or why there is none.
+    pub fn describe(&self) -> String {
+        let bun = if self.bun_binary {
+            "; bun.lockb is binary and cannot be read"
+        } else {
+            ""
+        };
+        match (&self.version, &self.source) {
+            (Some(v), Some(source)) if self.range => {
+                format!("range {v} ({source}); the installed version is not known{bun}")
+            }
+            (Some(v), Some(source)) => format!("{v} ({source})"),
+            _ => format!(
+                "not found (no node_modules/better-auth, lockfile or package.json dependency){bun}"
+            ),
+        }
+    }
 }
 
 /// The wiring of the auth module, with places resolved to lines for people.
@@ -121,6 +157,16 @@ impl Place {
 impl std::fmt::Display for Place {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}:{}:{}", self.path, self.line, self.column)
+    }
+}
+
+fn better_auth(c: &Compilation) -> BetterAuthReport {
+    let found = c.better_auth.found.as_ref();
+    BetterAuthReport {
+        version: found.map(|f| f.version.clone()),
+        range: found.is_some_and(|f| f.range),
+        source: found.map(|f| f.source.clone()),
+        bun_binary: c.better_auth.bun_binary,
     }
 }
 
@@ -186,6 +232,8 @@ pub fn report(c: &Compilation) -> Report {
                 expires_in: s.expires_in.clone(),
                 update_age: s.update_age.clone(),
                 storage_span: s.storage_span,
+                kv_only: s.kv_only.is_some(),
+                better_auth: better_auth(c),
             },
             None => SessionsReport {
                 in_kv: true,
@@ -194,6 +242,8 @@ pub fn report(c: &Compilation) -> Report {
                 expires_in: Setting::default(DEFAULT_SESSION_EXPIRES_IN),
                 update_age: Setting::default(DEFAULT_SESSION_UPDATE_AGE),
                 storage_span: None,
+                kv_only: false,
+                better_auth: better_auth(c),
             },
         });
     let wiring = match &c.wiring {

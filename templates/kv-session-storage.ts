@@ -96,8 +96,9 @@ export interface KvSecondaryStorageOptions {
    * - `getAndDelete` reads the value, then deletes it. Two requests racing (or a
    *   request in another location within about 60 s) can both receive the same
    *   value, so a "single-use" token may be used more than once.
-   * - `increment` reads the counter and writes counter + 1, keeping the expiry set
-   *   when the counter was created (at least 60 s, KV's minimum). Concurrent
+   * - `increment` reads the counter and writes counter + 1 until the window set when
+   *   the counter was created (`ttl` seconds) ends; then the count starts over at 1.
+   *   KV keeps the key at least 60 s, its minimum, which does not lengthen the window. Concurrent
    *   requests can lose increments, other locations see stale counts, and KV may
    *   reject more than one write per second to the same key (the error is thrown).
    *   A rate limit built on it is approximate and can be exceeded.
@@ -307,7 +308,10 @@ export function createKvSecondaryStorage(
         await kv.put(k, "1", { metadata: { expiresAt: null } });
         return 1;
       }
-      await kv.put(k, "1", { expirationTtl: seconds, metadata: { expiresAt: now + seconds } });
+      // The window ends `ttl` seconds from now (a 10 s rule blocks for 10 s); KV keeps
+      // the key at least 60 s, and a count read after the window's end starts over.
+      const windowEnd = now + Math.ceil(ttl);
+      await kv.put(k, "1", { expirationTtl: seconds, metadata: { expiresAt: windowEnd } });
       return 1;
     },
   };

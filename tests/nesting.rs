@@ -231,6 +231,8 @@ fn compile_on(stack: usize, construct: &Construct, n: usize) {
             contents: Contents::Missing,
         },
         env: BTreeMap::new(),
+        packages: Vec::new(),
+        clock: None,
     };
     let options = Options {
         env_types_path: "src/env.d.ts".into(),

@@ -205,11 +205,15 @@ pub fn summary(c: &Compilation) -> String {
             session.key_prefix.value,
             session.expires_in.value,
             session.update_age.value,
-            if session.in_kv {
-                "stored in KV"
-            } else {
-                "stored in the database (session.storage)"
+            match (session.in_kv, session.kv_only) {
+                (true, false) => "cached in KV in front of the database",
+                (true, true) => "stored in KV only (session.kvOnly)",
+                _ => "stored in the database (session.storage)",
             }
+        ));
+        out.push_str(&format!(
+            "Better Auth: {}\n",
+            session.better_auth.describe()
         ));
     }
     match &report.wiring {
@@ -364,9 +368,20 @@ struct JsonSource {
 struct JsonSessions {
     binding: String,
     in_kv: bool,
+    kv_only: bool,
+    better_auth: JsonBetterAuth,
     key_prefix: String,
     expires_in: u64,
     update_age: u64,
+}
+
+/// The Better Auth version found: exact, or the dependency range (`range: true`),
+/// or `version: null` when no file says.
+#[derive(Serialize)]
+struct JsonBetterAuth {
+    version: Option<String>,
+    range: bool,
+    source: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -429,6 +444,12 @@ fn sessions(c: &Compilation, report: &Report) -> Option<JsonSessions> {
     Some(JsonSessions {
         binding: s.binding.value.clone(),
         in_kv: s.in_kv,
+        kv_only: s.kv_only,
+        better_auth: JsonBetterAuth {
+            version: s.better_auth.version.clone(),
+            range: s.better_auth.range,
+            source: s.better_auth.source.clone(),
+        },
         key_prefix: s.key_prefix.value.clone(),
         expires_in: s.expires_in.value,
         update_age: s.update_age.value,

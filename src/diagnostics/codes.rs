@@ -255,6 +255,41 @@ KV caches them, so turning KV sessions on or off signs nobody out. With
 The warning is given once, by the build that makes the change. With
 `--deny-warnings` this stops the build.";
 
+    AuthBetterAuthListsKvOnly = "auth::better-auth-lists-kv-only", Warning, Input,
+"The installed Better Auth is older than 1.7.8, where listing a user's sessions
+reads only KV's `active-sessions-<userId>` list.
+
+With KV sessions on, the sessions made before the switch (rows in the database)
+are then not listed by `list-sessions`, and `revoke-other-sessions` does not revoke
+them (sign-out and `revoke-sessions` still delete their rows). From 1.7.8, with
+`session.storeSessionInDatabase` (which quickback-kv's wiring sets), Better Auth
+lists sessions from the database. The label points at the version quickback-kv
+found (the installed package, else the lockfile). Upgrade better-auth to 1.7.8
+or later; with `--deny-warnings` this stops the build.";
+
+    AuthBetterAuthRevokeRace = "auth::better-auth-revoke-race", Warning, Input,
+"The installed Better Auth is older than 1.7.16, where concurrent sign-ins of one
+user can escape `revoke-sessions` with KV sessions.
+
+Better Auth keeps a user's sessions in KV's `active-sessions-<userId>` list, read,
+changed and written back without a lock: eight concurrent sign-ins leave three
+listed, and on 1.6.9 `revoke-sessions` then leaves five of the eight valid. From
+1.7.16 `revoke-sessions` also writes `revoked-sessions-before-<userId>`, which
+refuses them all. Upgrade better-auth to 1.7.16 or later; with `--deny-warnings`
+this stops the build.";
+
+    ProjectInvalidLockfile = "project::invalid-lockfile", Warning, Input,
+"A lockfile in the project root (package-lock.json, pnpm-lock.yaml, yarn.lock or
+bun.lock) does not parse as what its name says, so quickback-kv cannot read the
+Better Auth version from it.
+
+quickback-kv reads the installed Better Auth version from
+node_modules/better-auth/package.json, else the lockfile, else the package.json
+dependency range, to warn about versions with known KV session defects. The
+label points where the file stops making sense, often a merge-conflict marker.
+Resolve the file or let the package manager rewrite it (install again). The next
+source is used meanwhile; nothing is guessed.";
+
     AuthInvalidModule = "auth::invalid-module", Warning, Input,
 "The auth module cannot be read as TypeScript: it does not parse, is not UTF-8,
 is larger than 10 MiB or is nested too deeply to analyse safely.

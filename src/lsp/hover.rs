@@ -207,12 +207,17 @@ fn summary(
     if let Some(s) = session {
         out.push_str(&format!(
             "\nSessions, {}:\n- binding {}\n- key prefix {}\n- expire after {}\n- refreshed after {}\n",
-            if s.in_kv { "stored in KV" } else { "stored in the database" },
+            match (s.in_kv, s.kv_only) {
+                (true, false) => "cached in KV in front of the database",
+                (true, true) => "in KV only",
+                _ => "stored in the database",
+            },
             setting(&s.binding, lines, |v| code(v)),
             setting(&s.key_prefix, lines, |v| code(&format!("{v:?}"))),
             setting(&s.expires_in, lines, |v| seconds(*v)),
             setting(&s.update_age, lines, |v| seconds(*v)),
         ));
+        out.push_str(&format!("- Better Auth {}\n", s.better_auth.describe()));
         match wiring {
             WiringReport::Off => {}
             WiringReport::Wired(place) => out.push_str(&format!(
@@ -426,6 +431,8 @@ export default defineConfig({
                 contents: auth_module,
             },
             env: Default::default(),
+            packages: Vec::new(),
+            clock: None,
         };
         let options = Options {
             env_types_path: "src/env.d.ts".into(),
@@ -477,8 +484,9 @@ export default defineConfig({
         );
         let session = hover(CONFIG, "session:");
         assert!(session.starts_with("Session storage"), "{session}");
-        assert!(session.contains("Sessions, stored in KV:\n- binding `SESSIONS` (default)\n- key prefix `\"session:\"` (default)\n"), "{session}");
+        assert!(session.contains("Sessions, cached in KV in front of the database:\n- binding `SESSIONS` (default)\n- key prefix `\"session:\"` (default)\n"), "{session}");
         assert!(session.contains("- expire after 2592000 s (30 days) (from `providers.auth.session.expiresInDays`, line 8)"), "{session}");
+        assert!(session.contains("- Better Auth not found (no node_modules/better-auth, lockfile or package.json dependency)\n"), "{session}");
         // The constant's literal is shared by one location; hovering it explains that one.
         assert!(hover(CONFIG, "\"0f2a").contains("`providers.auth.kvId` gives the same id"));
     }

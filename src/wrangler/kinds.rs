@@ -210,6 +210,8 @@ export default defineConfig({
                             contents: Contents::Missing,
                         },
                         env: Default::default(),
+                        packages: Vec::new(),
+                        clock: None,
                     };
                     let c = compile(&inputs, &options);
                     let clashes: Vec<_> = c

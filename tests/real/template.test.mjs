@@ -36,6 +36,9 @@ test("comment-only variables stay in line comments; the others have fixed places
     if (line.includes("{{ expires_in }}")) {
       assert.equal(line, "export const KV_SESSION_EXPIRES_IN: number = {{ expires_in }};");
     }
+    if (line.includes("{{ store_in_database }}")) {
+      assert.equal(line, "export const KV_SESSION_STORE_IN_DATABASE: boolean = {{ store_in_database }};");
+    }
     if (line.includes("{{ update_age }}")) {
       assert.equal(line, "export const KV_SESSION_UPDATE_AGE: number = {{ update_age }};");
     }

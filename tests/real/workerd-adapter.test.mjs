@@ -167,7 +167,7 @@ describe("session adapter in workerd (Miniflare)", { ...skipUnlessReady(), concu
         assert.equal(info.prefix, prefix);
         assert.deepEqual(info.betterAuthKvOptions, {
           secondaryStorage: ["delete", "get", "getAndDelete", "increment", "set"],
-          session: { expiresIn: constants.expiresIn, updateAge: constants.updateAge },
+          session: { expiresIn: constants.expiresIn, updateAge: constants.updateAge, storeSessionInDatabase: true },
           verification: { storeInDatabase: true },
           rateLimit: { storage: "memory" },
         });
@@ -324,6 +324,19 @@ describe("session adapter in workerd (Miniflare)", { ...skipUnlessReady(), concu
         assert.equal(await ok({ op: "increment", key: "counter", ttl: 10, options }), 2);
         assert.equal(await ok({ op: "increment", key: "counter", ttl: 10, options }), 3);
         assert.equal(await kv.get(prefix + "counter"), "3");
+        // ...but the window it records ends 10 s after creation, not 60 s: a 10 s rule
+        // blocks for 10 s.
+        const before = Math.floor(nowSeconds());
+        await ok({ op: "increment", key: "short", ttl: 10, options });
+        const after = Math.floor(nowSeconds());
+        const short = await kv.getWithMetadata(prefix + "short");
+        assert.ok(
+          short.metadata.expiresAt >= before + 10 && short.metadata.expiresAt <= after + 10,
+          `window ends at ${short.metadata.expiresAt}, not ${before}..${after} + 10`,
+        );
+        // A count whose window has ended starts over, although KV still holds the key.
+        await kv.put(prefix + "ended", "7", { expirationTtl: 60, metadata: { expiresAt: before - 1 } });
+        assert.equal(await ok({ op: "increment", key: "ended", ttl: 10, options }), 1);
         // A longer window is kept, not extended by later increments.
         await assertExpiresAfter(kv, prefix + "window", 300, async () => {
           assert.equal(await ok({ op: "increment", key: "window", ttl: 300, options }), 1);
