@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::diagnostics::{self, Code, Diagnostic};
 use crate::emit::auth_module::{self, SessionMode, Wiring};
+use crate::emit::session_period::{self, Period};
 use crate::emit::{self, Header, env_types, env_types_edit, session_adapter};
 use crate::eval::Evaluator;
 use crate::model::KvModel;
@@ -287,7 +288,8 @@ fn run(inputs: &Inputs, options: &Options, c: &mut Compilation) -> Vec<Output> {
         (
             &options.session_adapter_path,
             if model.better_auth {
-                session_adapter::render(&model, &header).transpose()
+                session_adapter::render(&model, &header, session_period(inputs, options, &model))
+                    .transpose()
             } else {
                 None
             },
@@ -382,6 +384,34 @@ fn run(inputs: &Inputs, options: &Options, c: &mut Compilation) -> Vec<Output> {
     c.model = model;
     c.desired = desired;
     outputs
+}
+
+/// The session key period the adapter records (`emit::session_period`), from the
+/// existing adapter's record and the time (`SOURCE_DATE_EPOCH` first).
+fn session_period(inputs: &Inputs, options: &Options, model: &KvModel) -> Period {
+    let adapter = inputs
+        .existing_outputs
+        .iter()
+        .find(|f| f.path == options.session_adapter_path)
+        .and_then(|f| match &f.contents {
+            Contents::Bytes(bytes) => Some(String::from_utf8_lossy(bytes)),
+            _ => None,
+        })
+        .filter(|text| emit::is_generated(text));
+    let previous = adapter.as_deref().and_then(session_period::read);
+    let wired = match &inputs.auth_module.contents {
+        Contents::Bytes(bytes) => {
+            let marker = auth_module::MARKER.as_bytes();
+            bytes.windows(marker.len()).any(|w| w == marker)
+        }
+        _ => false,
+    };
+    session_period::decide(
+        previous,
+        adapter.is_some() && wired,
+        model.kv_sessions(),
+        session_period::now(&inputs.env, inputs.clock),
+    )
 }
 
 /// Wires KV sessions into the app's auth module, or removes the wiring when

@@ -2,6 +2,7 @@
 //! Each check adds diagnostics; none stops the others.
 
 use crate::diagnostics::{Code, Diagnostic};
+use crate::emit::session_period::MAX_KEY_PART_BYTES;
 use crate::model::{KV_MIN_TTL, KvModel, Origin, Setting};
 use crate::span::Span;
 
@@ -38,8 +39,30 @@ pub fn validate(model: &KvModel) -> Vec<Diagnostic> {
         && let Some(session) = &model.session
     {
         out.extend(check_ttl(&session.expires_in, "session lifetime"));
+        out.extend(check_key_prefix(&session.key_prefix));
     }
     out
+}
+
+/// KV keys are at most 512 bytes; the adapter needs room after the prefix for the
+/// session key period and for its hashed form of a long key (`~sha256:` + 64 hex).
+pub const MAX_KEY_PREFIX_BYTES: usize = 512 - 72 - MAX_KEY_PART_BYTES;
+
+/// `config::key-prefix-too-long`: the adapter would throw on its first use.
+fn check_key_prefix(setting: &Setting<String>) -> Option<Diagnostic> {
+    let origin = setting.origin.as_ref()?;
+    let bytes = setting.value.len();
+    (bytes > MAX_KEY_PREFIX_BYTES).then(|| {
+        Diagnostic::new(
+            Code::ConfigKeyPrefixTooLong,
+            format!("the session key prefix is {bytes} bytes, more than {MAX_KEY_PREFIX_BYTES}"),
+            origin.value_span,
+            "with the session key period and a hashed key it would pass KV's 512-byte key limit",
+        )
+        .with_help(format!(
+            "shorten `keyPrefix` to at most {MAX_KEY_PREFIX_BYTES} bytes (UTF-8)"
+        ))
+    })
 }
 
 /// `kv::placeholder-namespace-id` or `kv::invalid-namespace-id`, if either applies.

@@ -22,6 +22,8 @@ use quickback_kv::diagnostics::human::render_short;
 use quickback_kv::project::{ProjectPaths, read_inputs};
 
 const ENV_TYPES: &str = "src/env.d.ts";
+/// 2026-12-01T00:00:00Z.
+const FIXTURE_CLOCK: u64 = 1_796_083_200;
 const SESSION_ADAPTER: &str = "src/lib/kv-session-storage.ts";
 const AUTH_MODULE: &str = "src/lib/auth.ts";
 
@@ -77,7 +79,10 @@ fn run_case(case: &Path, update: bool) -> Result<(), String> {
         session_adapter: SESSION_ADAPTER,
         auth_module: AUTH_MODULE,
     };
-    let (inputs, _) = read_inputs(&paths, env);
+    let (mut inputs, _) = read_inputs(&paths, env);
+    // A fixed clock, so a new session key period is the same in every run (a
+    // fixture's `env` file may set SOURCE_DATE_EPOCH, which wins).
+    inputs.clock = Some(FIXTURE_CLOCK);
     let c = compile(&inputs);
 
     let diagnostics: String = c

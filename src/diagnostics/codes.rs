@@ -203,6 +203,17 @@ must start with a letter and use ASCII letters, digits, `-` and `_`; a name that
 becomes `Env` (such as `env`), or two names that become the same interface
 (`my-prod` and `my_prod`), are refused, as `wrangler types` refuses them.";
 
+    ConfigKeyPrefixTooLong = "config::key-prefix-too-long", Error, Input,
+"`session.keyPrefix` is longer than 419 bytes (UTF-8).
+
+Workers KV refuses keys over 512 bytes. The session adapter stores each key as
+the prefix, the session key period (up to 21 bytes, such as `1796399383:`) and
+Better Auth's key; a key that would pass 512 bytes is stored in a hashed form of
+72 bytes after the prefix instead. A prefix that leaves no room for both makes
+the adapter throw on its first use, after a clean build and deploy, so the
+build refuses it. Shorten the prefix; a few bytes such as `session:` are enough
+to keep sessions apart from other keys in the namespace.";
+
     KvTtlBelowMinimum = "kv::ttl-below-minimum", Warning, Input,
 "A session lifetime is below 60 seconds, the smallest `expirationTtl` Workers
 KV accepts. The session adapter raises shorter TTLs to 60 seconds, so such

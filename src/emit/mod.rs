@@ -5,6 +5,7 @@ pub mod auth_module;
 pub mod env_types;
 pub mod env_types_edit;
 pub mod session_adapter;
+pub mod session_period;
 pub mod ts;
 
 // The wrangler-edit types the TypeScript outputs read.

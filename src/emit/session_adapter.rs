@@ -3,6 +3,7 @@
 
 use askama::Template;
 
+use super::session_period::Period;
 use super::{Header, ts};
 use crate::model::{
     DEFAULT_KEY_PREFIX, DEFAULT_SESSION_EXPIRES_IN, DEFAULT_SESSION_UPDATE_AGE, KvModel,
@@ -15,15 +16,21 @@ struct SessionAdapter<'a> {
     command: &'a str,
     /// A validated identifier.
     binding: &'a str,
-    /// A complete TypeScript string literal.
+    /// A complete TypeScript string literal: the configured prefix and the period's part.
     key_prefix: String,
+    /// The session key period's record (`session_period::RECORD`).
+    period_record: String,
     expires_in: u64,
     update_age: u64,
     /// `session.storeSessionInDatabase`: false only for KV-only sessions.
     store_in_database: bool,
 }
 
-pub fn render(model: &KvModel, header: &Header) -> Result<Option<String>, askama::Error> {
+pub fn render(
+    model: &KvModel,
+    header: &Header,
+    period: Period,
+) -> Result<Option<String>, askama::Error> {
     let Some(primary) = model.bindings.first() else {
         return Ok(None);
     };
@@ -33,7 +40,12 @@ pub fn render(model: &KvModel, header: &Header) -> Result<Option<String>, askama
         config_path: &header.config_path,
         command: &header.command,
         binding,
-        key_prefix: ts::string_literal(session.map_or(DEFAULT_KEY_PREFIX, |s| &s.key_prefix.value)),
+        key_prefix: ts::string_literal(&format!(
+            "{}{}",
+            session.map_or(DEFAULT_KEY_PREFIX, |s| &s.key_prefix.value),
+            period.key_part()
+        )),
+        period_record: period.record(),
         expires_in: session.map_or(DEFAULT_SESSION_EXPIRES_IN, |s| s.expires_in.value),
         update_age: session.map_or(DEFAULT_SESSION_UPDATE_AGE, |s| s.update_age.value),
         store_in_database: !model.kv_only_sessions(),
