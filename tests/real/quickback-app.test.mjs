@@ -97,6 +97,7 @@ async function wireProject(dir) {
         command: "quickback-kv build",
         binding: "KV",
         key_prefix: JSON.stringify(PREFIX),
+        period_record: "none (in use)",
         expires_in: EXPIRES_IN,
         update_age: UPDATE_AGE,
         store_in_database: true,

@@ -67,7 +67,9 @@ async function setKv(dir, { on, period }) {
   const config = readFileSync(configPath, "utf8");
   const off = 'session: {\n        storage: "database",\n';
   const onText = "session: {\n";
-  writeFileSync(configPath, on ? config.replace(off, onText) : config.replace(/session: \{\n(?! {8}storage)/, off));
+  const edited = on ? config.replace(off, onText) : config.replace(/session: \{\n(?! {8}storage)/, off);
+  assert.ok(edited !== config || (on && !config.includes(off)), `the config's session object was not found:\n${config}`);
+  writeFileSync(configPath, edited);
   if (HAND_WIRED) {
     if (!on) {
       cpSync(path.join(APP, "src/lib/auth.ts"), path.join(dir, "src/lib/auth.ts"));
@@ -79,6 +81,7 @@ async function setKv(dir, { on, period }) {
       command: "quickback-kv build",
       binding: "KV",
       key_prefix: JSON.stringify(`session:${period}:`),
+      period_record: `${period} (in use)`,
       expires_in: EXPIRES_IN,
       update_age: UPDATE_AGE,
       store_in_database: true,
