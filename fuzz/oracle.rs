@@ -187,7 +187,63 @@ fn run(inputs: Inputs) -> Result<Compilation, String> {
 }
 
 /// The in-process oracle: compile, check the outputs, build again on them.
+/// Wiring an auth module that holds nothing of quickback-kv's, then unwiring the
+/// result, gives back its bytes (issue 17.1): removal is the exact inverse.
+pub fn check_wiring_round_trip(module: &[u8]) -> Result<(), String> {
+    use quickback_kv::emit::auth_module::{MARKER, Settings};
+    let Ok(text) = std::str::from_utf8(module) else {
+        return Ok(());
+    };
+    if text.contains(MARKER) {
+        return Ok(());
+    }
+    let settings = |on| -> Settings<'static> {
+        Settings {
+            module_path: AUTH_MODULE,
+            adapter_path: SESSION_ADAPTER,
+            kv_sessions: on,
+            kv_only: false,
+        }
+    };
+    if quickback_kv::syntax::needs_large_stack(AUTH_MODULE, text) {
+        // As deep as only the compile's large-stack thread parses: run there too.
+        let owned = module.to_vec();
+        return std::thread::Builder::new()
+            .stack_size(quickback_kv::syntax::STACK_BYTES)
+            .spawn(move || round_trip(&owned, &settings))
+            .map_err(|e| e.to_string())?
+            .join()
+            .map_err(|_| "the wiring round trip panicked".to_string())?;
+    }
+    round_trip(module, &settings)
+}
+
+fn round_trip(
+    module: &[u8],
+    settings: &dyn Fn(bool) -> quickback_kv::emit::auth_module::Settings<'static>,
+) -> Result<(), String> {
+    use quickback_kv::emit::auth_module::wire;
+    let text = std::str::from_utf8(module).unwrap_or_default();
+    let file = quickback_kv::span::FileId(0);
+    let wired = wire(file, text, &settings(true));
+    let Some(wired) = wired.text.filter(|_| wired.diagnostic.is_none()) else {
+        return Ok(());
+    };
+    let unwired = wire(file, &wired, &settings(false));
+    match unwired.text {
+        Some(back) if back == text => Ok(()),
+        Some(_) => Err("wire then unwire does not give back the auth module's bytes".into()),
+        None => Err(format!(
+            "wired auth module cannot be unwired: {:?}",
+            unwired.diagnostic.map(|d| d.message)
+        )),
+    }
+}
+
 pub fn check_compile(case: &Case) -> Result<(), String> {
+    if let Some(module) = case.auth_module.as_deref() {
+        check_wiring_round_trip(module)?;
+    }
     let first_inputs = inputs(case);
     let first = run(first_inputs.clone())?;
     if first.has_errors() {

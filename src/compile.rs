@@ -270,6 +270,10 @@ fn run(inputs: &Inputs, options: &Options, c: &mut Compilation) -> Vec<Output> {
         Wrangler::Missing | Wrangler::Failed => {}
     }
 
+    if model.better_auth && model.in_use() {
+        find_better_auth(inputs, &model, c);
+    }
+
     // What the Env types say, generated or edited into a foreign file (nothing when KV is unused).
     let env_wanted = if model.in_use() {
         env_types::wanted(&model, &existing, &desired)
@@ -288,8 +292,13 @@ fn run(inputs: &Inputs, options: &Options, c: &mut Compilation) -> Vec<Output> {
         (
             &options.session_adapter_path,
             if model.better_auth {
-                session_adapter::render(&model, &header, session_period(inputs, options, &model))
-                    .transpose()
+                session_adapter::render(
+                    &model,
+                    &header,
+                    session_period(inputs, options, &model),
+                    &c.better_auth,
+                )
+                .transpose()
             } else {
                 None
             },
@@ -378,12 +387,40 @@ fn run(inputs: &Inputs, options: &Options, c: &mut Compilation) -> Vec<Output> {
         }
     }
     wire_auth_module(inputs, options, &model, &mut outputs, c);
-    if model.better_auth && model.in_use() {
-        find_better_auth(inputs, &model, c);
-    }
+    keep_imported_adapter(inputs, options, &mut outputs);
     c.model = model;
     c.desired = desired;
     outputs
+}
+
+/// The adapter is never deleted while the auth module (as this build leaves it)
+/// still imports it, e.g. when its wiring could not be removed (issue 17.1): the
+/// app would no longer build.
+fn keep_imported_adapter(inputs: &Inputs, options: &Options, outputs: &mut Vec<Output>) {
+    let deletes = |o: &Output| o.path == options.session_adapter_path && o.action == Action::Delete;
+    if !outputs.iter().any(deletes) {
+        return;
+    }
+    let module: std::borrow::Cow<str> = match outputs
+        .iter()
+        .find(|o| o.path == options.auth_module_path)
+        .map(|o| &o.action)
+    {
+        Some(Action::Write(text)) => text.into(),
+        Some(Action::Delete) => return,
+        None => match &inputs.auth_module.contents {
+            Contents::Bytes(bytes) => String::from_utf8_lossy(bytes),
+            _ => return,
+        },
+    };
+    let specifier =
+        auth_module::import_specifier(&options.auth_module_path, &options.session_adapter_path);
+    let imported = ['"', '\'']
+        .iter()
+        .any(|q| module.contains(&format!("{q}{specifier}{q}")));
+    if imported {
+        outputs.retain(|o| !deletes(o));
+    }
 }
 
 /// The session key period the adapter records (`emit::session_period`), from the

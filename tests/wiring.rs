@@ -222,3 +222,46 @@ fn no_auth_module_is_said_and_another_path_can_be_given() {
         "the regenerate command names the flag"
     );
 }
+
+/// Issue 17.1: KV turned off entirely while the auth module still imports the
+/// adapter (a hand-written import the compiler does not own): the adapter stays.
+#[test]
+fn an_adapter_the_auth_module_imports_is_never_deleted() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(
+        &repo("fixtures/valid-kv-no-longer-used-adapter-imported/input"),
+        dir.path(),
+    );
+    let adapter = dir.path().join("src/lib/kv-session-storage.ts");
+    let before = std::fs::read(&adapter).unwrap();
+    let r = run(dir.path(), &["build"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert_eq!(std::fs::read(&adapter).ok(), Some(before), "{}", r.stdout);
+    // Without the import it goes, as before.
+    std::fs::write(dir.path().join(AUTH), "export const x = 1;\n").unwrap();
+    let r = run(dir.path(), &["build"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(!adapter.exists(), "{}", r.stdout);
+}
+
+/// SOURCE_DATE_EPOCH makes a new session key period reproducible: two fresh
+/// projects built with it get byte-identical adapters (and the stamp it gives).
+#[test]
+fn source_date_epoch_gives_reproducible_adapters() {
+    let build = || {
+        let dir = quickback_project();
+        let output = Command::new(env!("CARGO_BIN_EXE_quickback-kv"))
+            .args(["build", "--quiet", "--root"])
+            .arg(dir.path())
+            .env("SOURCE_DATE_EPOCH", "1700000000")
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0));
+        std::fs::read_to_string(dir.path().join("src/lib/kv-session-storage.ts")).unwrap()
+    };
+    let first = build();
+    assert!(
+        first.contains("export const KV_SESSION_KEY_PREFIX: string = \"session:1700000000:\";")
+    );
+    assert_eq!(first, build());
+}

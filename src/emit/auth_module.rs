@@ -350,14 +350,8 @@ fn manual_help(settings: &Settings, env: &str) -> String {
 /// The module specifier of the adapter as seen from the auth module:
 /// relative, `/`-separated, without the `.ts` extension (`./kv-session-storage`).
 pub fn import_specifier(module_path: &str, adapter_path: &str) -> String {
-    let from: Vec<&str> = module_path
-        .split('/')
-        .filter(|s| !s.is_empty() && *s != ".")
-        .collect();
-    let to: Vec<&str> = adapter_path
-        .split('/')
-        .filter(|s| !s.is_empty() && *s != ".")
-        .collect();
+    let from = segments(module_path);
+    let to = segments(adapter_path);
     let from_dir = &from[..from.len().saturating_sub(1)];
     let common = from_dir.iter().zip(&to).take_while(|(a, b)| a == b).count();
     let mut parts: Vec<String> = vec!["..".to_string(); from_dir.len() - common];
@@ -380,6 +374,22 @@ pub fn import_specifier(module_path: &str, adapter_path: &str) -> String {
     } else {
         format!("./{specifier}")
     }
+}
+
+/// A relative path's segments with `.` dropped and `dir/..` folded
+/// (`src/lib/../lib/auth.ts` is `src/lib/auth.ts`); a leading `..` stays.
+fn segments(path: &str) -> Vec<&str> {
+    let mut out: Vec<&str> = Vec::new();
+    for segment in path.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." if out.last().is_some_and(|s| *s != "..") => {
+                out.pop();
+            }
+            s => out.push(s),
+        }
+    }
+    out
 }
 
 /// Why a module is left alone: where, what, and the label's reason.
@@ -802,7 +812,33 @@ impl<'t> Editor<'t> {
 
     /// The Worker's env in scope of the call, and whether it may be missing.
     fn env(&self, module: &AuthModule, call: &BetterAuthCall) -> Result<(String, bool), Refusal> {
-        for params in &call.scopes {
+        let (name, optional, depth) = self.env_binding(module, call)?;
+        // A `const env = …` in a function between the binding and the call shadows it
+        // (issue 17.1): the call would get another value. Refused, never guessed.
+        let shadow = call
+            .declared
+            .iter()
+            .take(depth)
+            .flatten()
+            .find(|(n, _)| *n == name);
+        if let Some((_, at)) = shadow {
+            return Err(refuse(
+                *at,
+                format!("`{name}` is declared again inside the function; sessions are not wired"),
+                format!("this hides the Worker's `{name}` from `betterAuth`"),
+            ));
+        }
+        Ok((name, optional))
+    }
+
+    /// The env binding and how many enclosing function bodies (innermost first)
+    /// lie between it and the call, its own included.
+    fn env_binding(
+        &self,
+        module: &AuthModule,
+        call: &BetterAuthCall,
+    ) -> Result<(String, bool, usize), Refusal> {
+        for (depth, params) in call.scopes.iter().enumerate() {
             let typed = params.iter().find(|p| {
                 p.name.is_some()
                     && p.type_name
@@ -813,11 +849,11 @@ impl<'t> Editor<'t> {
             if let Some(param) = typed.or(named)
                 && let Some(name) = &param.name
             {
-                return Ok((name.clone(), param.optional));
+                return Ok((name.clone(), param.optional, depth + 1));
             }
         }
         if let Some(env) = &module.workers_env {
-            return Ok((env.clone(), false));
+            return Ok((env.clone(), false, call.scopes.len()));
         }
         Err(refuse(
             call.callee,
@@ -1037,19 +1073,12 @@ impl<'t> Editor<'t> {
             });
             return;
         }
-        // An empty object: `{}` becomes `{ piece }`.
+        // An empty object: `{}` becomes `{ piece }`, `{\n}` becomes `{ piece \n}`: the
+        // object's own bytes stay, so `remove_whole` gives them back exactly.
         let inner: Vec<String> = pieces.iter().map(Piece::inline).collect();
-        let blank = text
-            .get(open + 1..close)
-            .is_some_and(|t| t.trim().is_empty());
-        let (start, end) = if blank {
-            (open + 1, close)
-        } else {
-            (open + 1, open + 1)
-        };
         self.edits.push(Splice {
-            start,
-            end,
+            start: open + 1,
+            end: open + 1,
             text: format!(" {} ", inner.join(", ")),
         });
     }
@@ -1113,6 +1142,9 @@ impl<'t> Editor<'t> {
             let OptionsArg::Object(options) = &call.options else {
                 continue;
             };
+            if self.remove_whole(options) {
+                continue;
+            }
             for member in &options.members {
                 if let Some(found) = self.marker_after(member.span) {
                     self.remove(found);
@@ -1120,6 +1152,7 @@ impl<'t> Editor<'t> {
                     value: Value::Object(inner),
                     ..
                 } = &member.kind
+                    && !self.remove_whole(inner)
                 {
                     for (_, found) in self.marked(inner) {
                         self.remove(found);
@@ -1127,6 +1160,28 @@ impl<'t> Editor<'t> {
                 }
             }
         }
+    }
+
+    /// An object holding nothing but inline pieces (`{ a /* quickback-kv */, b … }`),
+    /// all inserted into an empty object: the inverse of that insertion, one splice
+    /// from after `{` through the blank after the last piece. `false` otherwise.
+    fn remove_whole(&mut self, object: &ObjectLit) -> bool {
+        let marked = self.marked(object);
+        let (Some((_, first)), Some((_, last))) = (marked.first(), marked.last()) else {
+            return false;
+        };
+        let open = object.span.start as usize + 1;
+        let bytes = self.text.as_bytes();
+        let all_inline =
+            marked.len() == object.members.len() && marked.iter().all(|(_, f)| !f.own_line);
+        if !all_inline || bytes.get(open) != Some(&b' ') || first.start != open + 1 {
+            return false;
+        }
+        if bytes.get(last.end) != Some(&b' ') {
+            return false;
+        }
+        self.splice(open, last.end + 1, String::new());
+        true
     }
 }
 
@@ -1245,6 +1300,15 @@ mod tests {
         );
         assert_eq!(import_specifier("auth.ts", "src/kv.ts"), "./src/kv");
         assert_eq!(import_specifier("./src/auth.ts", "src/a/kv.ts"), "./a/kv");
+        // Issue 17.1: `--auth-module src/lib/../lib/auth.ts` imports what resolves.
+        assert_eq!(
+            import_specifier("src/lib/../lib/auth.ts", "src/lib/kv-session-storage.ts"),
+            "./kv-session-storage"
+        );
+        assert_eq!(
+            import_specifier("src/lib/auth.ts", "src/x/../lib/./kv.ts"),
+            "./kv"
+        );
     }
 
     fn run(text: &str, on: bool) -> Outcome {
@@ -1439,6 +1503,36 @@ mod tests {
             wire(FileId(0), SESSION_BASE, &settings).text.as_deref(),
             Some(kv_only.as_str())
         );
+    }
+
+    #[test]
+    fn wiring_an_empty_options_object_is_undone_exactly() {
+        for options in ["{}", "{\n}", "{ }", "{\n  }"] {
+            let text = format!(
+                "import {{ betterAuth }} from \"better-auth\";\nexport const f = (env: Env) => betterAuth({options});\n"
+            );
+            wired(&text);
+        }
+        let text = "import { betterAuth } from \"better-auth\";\nexport const f = (env: Env) => betterAuth({ verification: {\n}, rateLimit: {}, secret: \"s\" });\n";
+        wired(text);
+    }
+
+    #[test]
+    fn an_inner_env_shadowing_the_parameter_is_refused() {
+        for text in [
+            "import { betterAuth } from \"better-auth\";\nexport function f(env: Env) {\n  const env2 = 1;\n  if (x) {\n    const env = other;\n    return betterAuth({});\n  }\n}\n",
+            "import { betterAuth } from \"better-auth\";\nexport function f(env?: Env) {\n  return () => {\n    let env = {};\n    return betterAuth({ secret: \"s\" });\n  };\n}\n",
+        ] {
+            let outcome = run(text, true);
+            assert!(outcome.text.is_none(), "{text}");
+            let d = outcome.diagnostic.expect("refused");
+            assert_eq!(d.code, Code::AuthCannotWire);
+            let at = d.labels[0].span;
+            assert!(text[at.start as usize..].starts_with("env ="), "{text}");
+        }
+        // An env parameter of the inner function is the one used: no shadowing.
+        let ok = "import { betterAuth } from \"better-auth\";\nexport function f(env: Env) {\n  return (env: Env) => betterAuth({});\n}\n";
+        wired(ok);
     }
 
     #[test]

@@ -45,6 +45,9 @@ pub struct BetterAuthCall {
     pub options: OptionsArg,
     /// Parameters of the enclosing functions, the innermost function first.
     pub scopes: Vec<Vec<Param>>,
+    /// Per entry of `scopes`: the plain names its function body declares
+    /// (`const env = …`, at any block depth, not in nested functions), with where.
+    pub declared: Vec<Vec<(String, Span)>>,
 }
 
 /// The first argument of `betterAuth(...)`.
@@ -132,6 +135,8 @@ pub fn read(file: FileId, path: &str, text: &str) -> Result<AuthModule, Unreadab
 struct Scope {
     params: Vec<Param>,
     parent: Option<usize>,
+    /// Names declared by `var`/`let`/`const` in the function's body, with spans.
+    declared: Vec<(String, Span)>,
 }
 
 /// A node still to visit, with the index of its innermost enclosing function.
@@ -162,6 +167,8 @@ struct Walk<'a> {
     direct: Vec<String>,
     /// Local names of `import * as X from "better-auth"`.
     namespaces: Vec<String>,
+    /// Each call's innermost enclosing function, to fill `declared` at the end.
+    call_scopes: Vec<Option<usize>>,
     out: AuthModule,
 }
 
@@ -173,6 +180,7 @@ impl<'a> Walk<'a> {
             work: Vec::new(),
             direct: Vec::new(),
             namespaces: Vec::new(),
+            call_scopes: Vec::new(),
             out: AuthModule::default(),
         }
     }
@@ -208,6 +216,14 @@ impl<'a> Walk<'a> {
                         self.work.push(Work::Pat(pat, Some(scope)));
                     }
                 }
+            }
+        }
+        for (call, innermost) in self.out.calls.iter_mut().zip(&self.call_scopes) {
+            let mut next = *innermost;
+            while let Some(i) = next {
+                let Some(s) = self.scopes.get(i) else { break };
+                call.declared.push(s.declared.clone());
+                next = s.parent;
             }
         }
         self.out
@@ -384,6 +400,16 @@ impl<'a> Walk<'a> {
     }
 
     fn var_decl(&mut self, decls: &'a [swc::VarDeclarator], scope: Option<usize>) {
+        if let Some(s) = scope {
+            for d in decls {
+                if let swc::Pat::Ident(id) = &d.name {
+                    let span = self.lowerer.span(id.span());
+                    if let Some(scope) = self.scopes.get_mut(s) {
+                        scope.declared.push((id.id.sym.to_string(), span));
+                    }
+                }
+            }
+        }
         for d in decls.iter().rev() {
             if let Some(init) = &d.init {
                 self.work.push(Work::Expr(init, scope));
@@ -480,6 +506,7 @@ impl<'a> Walk<'a> {
         self.scopes.push(Scope {
             params: facts,
             parent,
+            declared: Vec::new(),
         });
         let scope = self.scopes.len() - 1;
         self.work.push(Work::Function {
@@ -646,16 +673,20 @@ impl<'a> Walk<'a> {
         };
         let mut scopes = Vec::new();
         // Only the first two calls matter (more is "several"); this keeps the walk linear.
-        let mut next = scope.filter(|_| self.out.calls.len() < 2);
+        let innermost = scope.filter(|_| self.out.calls.len() < 2);
+        let mut next = innermost;
         while let Some(i) = next {
             let Some(s) = self.scopes.get(i) else { break };
             scopes.push(s.params.clone());
             next = s.parent;
         }
+        self.call_scopes.push(innermost);
         self.out.calls.push(BetterAuthCall {
             callee: self.lowerer.span(callee.span()),
             options,
             scopes,
+            // Filled in once the whole module is walked (a declaration may follow the call).
+            declared: Vec::new(),
         });
     }
 

@@ -98,7 +98,7 @@ async function scenario(t, { send, state, kv, prefix, expiresIn }) {
   let userId;
   let firstToken;
 
-  await t.test("sign-up stores the session in KV under the prefix, not in the database", async () => {
+  await t.test("sign-up stores the session in KV under the prefix and as a database row", async () => {
     const start = Math.floor(Date.now() / 1000);
     const r = await client.request("POST", "/sign-up/email", { email, password, name: "Test User" });
     const end = Math.ceil(Date.now() / 1000);
@@ -117,7 +117,8 @@ async function scenario(t, { send, state, kv, prefix, expiresIn }) {
     assert.equal(stored.user.email, email);
     assert.equal(stored.session.userId, userId);
     assert.ok((await kvNames()).includes(`${prefix}active-sessions-${userId}`));
-    assert.equal((await state()).rows.session, 0, "sessions should live in KV only");
+    // storeSessionInDatabase (the default wiring): the database stays the source of truth.
+    assert.equal((await state()).rows.session, 1, "the session is also a database row");
   });
 
   await t.test("get-session reads it back", async () => {

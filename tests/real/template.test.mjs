@@ -8,10 +8,23 @@ import { test } from "node:test";
 import { TESTS_DIR } from "./support/env.mjs";
 
 const TEMPLATE = path.join(TESTS_DIR, "..", "templates", "kv-session-storage.ts");
-const VARIABLES = ["config_path", "command", "binding", "key_prefix", "expires_in", "update_age"];
+const VARIABLES = [
+  "config_path",
+  "command",
+  "period_record",
+  "binding",
+  "key_prefix",
+  "expires_in",
+  "update_age",
+  "store_in_database",
+  "note",
+];
+/** The one loop: header lines about the installed Better Auth, each a line comment. */
+const LOOP = "{% for note in version_notes %}// {{ note }}\n{% endfor %}";
 const source = readFileSync(TEMPLATE, "utf8");
 
-test("uses exactly the six template variables and no other askama syntax", () => {
+test("uses exactly these template variables and no other askama syntax than one loop", () => {
+  assert.equal(source.split(LOOP).length, 2, "the version-notes loop appears once");
   const expressions = [...source.matchAll(/\{\{(.*?)\}\}/g)].map((m) => m[1]);
   for (const e of expressions) {
     assert.ok(VARIABLES.some((v) => e === ` ${v} `), `unexpected expression {{${e}}}`);
@@ -19,7 +32,7 @@ test("uses exactly the six template variables and no other askama syntax", () =>
   for (const v of VARIABLES) {
     assert.ok(expressions.includes(` ${v} `), `{{ ${v} }} is never used`);
   }
-  const rest = source.replace(/\{\{ [a-z_]+ \}\}/g, "");
+  const rest = source.replace(LOOP, "").replace(/\{\{ [a-z_]+ \}\}/g, "");
   for (const delimiter of ["{{", "}}", "{%", "%}", "{#", "#}"]) {
     assert.ok(!rest.includes(delimiter), `literal ${delimiter} would be read by askama`);
   }

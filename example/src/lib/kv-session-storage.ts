@@ -17,13 +17,34 @@
 //   const kv = betterAuthKvOptions(env);
 //   const auth = betterAuth({ database, ...kv, rateLimit: { ...kv.rateLimit, enabled: true } });
 //
-// Consistency model (read this before relying on sessions for security decisions):
-// - Workers KV is eventually consistent. A write or delete is seen at once where it
-//   was made, but other locations may keep serving the old value for up to about
-//   60 seconds. A session that was revoked (sign-out, password reset, "revoke all
-//   sessions") may therefore still be accepted for up to about 60 s in other
-//   locations. Better Auth reads sessions from KV first and does not ask the
-//   database when KV has them.
+// Consistency model (measured with Better Auth 1.6.9 and 1.7.29 under `wrangler dev`;
+// read this before relying on sessions for security decisions):
+// - The database stays the source of truth (`session.storeSessionInDatabase: true`,
+//   set by the wiring and by betterAuthKvOptions(env) unless the config says
+//   `kvOnly: true`): every session is also a database row, Better Auth reads KV first
+//   and the row on a KV miss. Sessions made before KV was switched on stay valid, and
+//   turning KV sessions off signs nobody out. With KV-only sessions a KV miss is a
+//   signed-out user and turning KV off signs out everyone who signed in meanwhile.
+// - Workers KV is eventually consistent: a change reaches other locations in "up to
+//   60 seconds or more", and even where it was made visibility is usually, not
+//   always, immediate; misses are cached too. A revoked session (sign-out, password
+//   change, "revoke sessions") may still be accepted for up to about 60 seconds
+//   elsewhere, and Better Auth does not ask the database when KV has the session.
+// - Worse: a session refresh (after `updateAge`), `set-active` or `update-user` in a
+//   location still serving a revoked session writes it back with a fresh TTL, which
+//   can undo the revocation for the session's whole lifetime (`expiresIn`), not 60 s.
+// - Cached user fields (name, role, banned) are copies: a session missing from
+//   `active-sessions-<userId>` keeps the old ones after `update-user` until refreshed.
+// - `active-sessions-<userId>` is read, changed and written back without a lock:
+//   concurrent sign-ins of one user can drop sessions from it. Better Auth 1.7.16+
+//   also writes `revoked-sessions-before-<userId>` on `revoke-sessions`, which
+//   refuses them all; before 1.7.8, `list-sessions` and `revoke-other-sessions` read
+//   only that list, so they miss sessions made before KV.
+// - On 1.7.20+ each cached session read also reads `revoked-sessions-before-<userId>`:
+//   two KV reads per authenticated request.
+// - Each time KV sessions are switched on, keys start a new period (the number after
+//   the prefix, recorded at the top of this file), so a key left from an earlier
+//   period, such as a session revoked while KV sessions were off, is never read.
 // - KV has no compare-and-set and no atomic increment, and it accepts about one
 //   write per second per key. `getAndDelete` and `increment` therefore cannot be
 //   atomic: by default they throw. The wiring (and `betterAuthKvOptions(env)`)
@@ -38,6 +59,8 @@
 //   and deletes it when the value is used. Before 1.6.11 a token is checked by reading
 //   that copy first, so a token used in one location may be accepted once more in
 //   another for up to about 60 s; later versions consume tokens from the database.
+// - Installed Better Auth: unknown (no version was found when this file was generated);
+//   check the points above against the version you deploy.
 // - KV's shortest expiry is 60 s: a TTL between 0 and 60 s is stored as 60 s (Better
 //   Auth still checks each session's own `expiresAt`). A TTL of 0 or less means
 //   "already expired" and deletes the key. Fractional TTLs are rounded up.
