@@ -141,7 +141,7 @@ fi
 # ---- end of the VS Code test ----------------------------------------------------------
 
 echo "== real tools"
-# QK_BIN: tests/real/quickback-app.test.mjs runs `build` on a Quickback-shaped worker
-# (QK_HAND_WIRED=1 makes it use its hand-wired auth module instead).
+# QK_BIN: tests/real/quickback-app.test.mjs and quickback-live-app.test.mjs run `build` on
+# a Quickback-shaped worker (QK_HAND_WIRED=1 makes them use its hand-wired auth module).
 QK_BIN="$bin" QK_PROJECTS=$(IFS=:; echo "${projects[*]}") \
   tests/node_modules/.bin/node --test --test-concurrency=2 'tests/real/**/*.test.mjs'

@@ -28,6 +28,7 @@ import {
   requirePrerequisites,
   skipUnlessReady,
   tempWorkspace,
+  jsonOrText,
   listAll,
 } from "./support/env.mjs";
 
@@ -69,14 +70,7 @@ class Client {
       if (expired) this.cookies.delete(name);
       else this.cookies.set(name, value);
     }
-    const text = await res.text();
-    let json = null;
-    try {
-      json = text === "" ? null : JSON.parse(text);
-    } catch {
-      json = text;
-    }
-    return { status: res.status, body: json };
+    return { status: res.status, body: jsonOrText(await res.text()) };
   }
 }
 

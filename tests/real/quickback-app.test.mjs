@@ -6,7 +6,7 @@
 //     1.4.22, 1.6.9 and 1.7.25 (tsc.test.mjs checks the wired form with every line);
 //   - `wrangler d1 migrations apply --local` and `wrangler dev` (offline) with Better
 //     Auth 1.6.9 (what Quickback's own lockfile resolves) and 1.7.25: sign-up; sign-in
-//     puts the session key in KV (and not in D1); bearer get-session; the sixth
+//     puts the session key in KV (and a row in D1: storeSessionInDatabase); bearer get-session; the sixth
 //     sign-in from one IP in a minute answers 429; a password-reset token works
 //     once; sign-out removes the KV key; wrangler's own `kv key list` agrees.
 //
@@ -20,19 +20,19 @@
 //   CI=true            a missing prerequisite fails instead of skipping.
 
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
+import { EXPIRES_IN, KV_ID, UPDATE_AGE, WRANGLER_ENV, client, migrate, openState, startDev, stopDev } from "./support/quickback-dev.mjs";
 import { renderAdapter } from "./support/scratch-projects.mjs";
 import {
+  ADAPTER,
   BETTER_AUTH_LINES,
-  COMPATIBILITY_DATE,
   IS_CI,
   NODE_MODULES,
   REAL_DIR,
   TOOLS,
+  adapterConstants,
   run,
   tempWorkspace,
 } from "./support/env.mjs";
@@ -42,12 +42,8 @@ const HAND_WIRED_AUTH = path.join(REAL_DIR, "workers", "quickback-app.hand-wired
 const HAND_WIRED = process.env.QK_HAND_WIRED === "1";
 const QK_BIN = process.env.QK_BIN;
 
-/** From the app's quickback/quickback.config.ts and wrangler.toml. */
-const KV_ID = "5b2e8f1c9d3a4e7b8c6d0f1a2b3c4d5e";
-const AUTH_DB_ID = "3f9c2a41-8d7e-4b6a-9c1d-5e2f7a8b9c0d";
-const PREFIX = "session:";
-const EXPIRES_IN = 7 * 24 * 60 * 60;
-const SECRET = "qk-real-quickback-app-secret-0123456789abcdef0123";
+/** The adapter's key prefix: `session:` when hand-wired, else read from what `build` wrote. */
+let PREFIX = "session:";
 
 /**
  * The wired form: each line quickback-kv inserts into Quickback's auth module, with
@@ -63,6 +59,10 @@ const WIRED_LINES = [
     text: 'storage: "memory", // quickback-kv: rate limits stay in isolate memory, where they were before secondaryStorage',
   },
   {
+    after: "updateAge: 1 * 24 * 60 * 60,", // inside the app's own `session` object
+    text: "storeSessionInDatabase: true, // quickback-kv: the database stays the source of truth for sessions; KV caches them",
+  },
+  {
     after: "}),", // the end of `database: drizzleAdapter(db, { ... }),`
     text: "secondaryStorage: env ? kvSecondaryStorage(env) : undefined, // quickback-kv: sessions in Workers KV",
   },
@@ -75,16 +75,6 @@ const WIRED_LINES = [
 /** The Better Auth lines run under `wrangler dev` (the others are type-checked only). */
 const DEV_LINES = BETTER_AUTH_LINES.filter((l) => l.line === "1.6.9" || l.newest);
 
-const WRANGLER_ENV = (dir) => ({
-  WRANGLER_SEND_METRICS: "false",
-  XDG_CONFIG_HOME: path.join(dir, ".xdg"),
-  // Miniflare would fetch the Request.cf object from workers.cloudflare.com.
-  CLOUDFLARE_CF_FETCH_ENABLED: "false",
-  CI: "true",
-  NO_COLOR: "1",
-  FORCE_COLOR: "0",
-});
-
 function missing() {
   if (!existsSync(TOOLS.wrangler) || !existsSync(TOOLS.tsc)) return "tests/node_modules is missing: run `npm ci --prefix tests`";
   if (Number(process.versions.node.split(".")[0]) < 22) return "needs Node 22 (tests/node_modules/.bin/node)";
@@ -94,18 +84,6 @@ function missing() {
 }
 const why = missing();
 const skip = why && !IS_CI ? why : false;
-
-/** A free TCP port on 127.0.0.1. */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** The project as `build` (or the hand-wired copy) leaves it, in `dir`. */
 async function wireProject(dir) {
@@ -119,8 +97,10 @@ async function wireProject(dir) {
         command: "quickback-kv build",
         binding: "KV",
         key_prefix: JSON.stringify(PREFIX),
+        period_record: "none (in use)",
         expires_in: EXPIRES_IN,
-        update_age: 24 * 60 * 60,
+        update_age: UPDATE_AGE,
+        store_in_database: true,
       }),
     );
     return { build: null };
@@ -129,80 +109,6 @@ async function wireProject(dir) {
   const wiredOnce = existsSync(path.join(dir, "src/lib/auth.ts")) ? readFileSync(path.join(dir, "src/lib/auth.ts"), "utf8") : null;
   const second = first.code === 0 ? await run(QK_BIN, ["build", "--root", dir], { node: false, env: { NO_COLOR: "1" } }) : null;
   return { build: { first, second, wiredOnce } };
-}
-
-/** `dir`'s wrangler dev, started; resolves once it is ready. */
-async function startDev(dir) {
-  const port = await freePort();
-  const inspectorPort = await freePort();
-  const baseURL = `http://127.0.0.1:${port}`;
-  writeFileSync(path.join(dir, ".dev.vars"), `BETTER_AUTH_SECRET=${SECRET}\nBETTER_AUTH_URL=${baseURL}\n`);
-  const child = spawn(
-    process.execPath,
-    [TOOLS.wrangler, "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort), "--log-level", "log"],
-    {
-      cwd: dir,
-      env: {
-        ...process.env,
-        PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ""}`,
-        ...WRANGLER_ENV(dir),
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-      // Its own process group, so that workerd goes with it.
-      detached: true,
-    },
-  );
-  const dev = { child, baseURL, output: "", exited: null };
-  child.stdout.setEncoding("utf8").on("data", (d) => (dev.output += d));
-  child.stderr.setEncoding("utf8").on("data", (d) => (dev.output += d));
-  child.on("exit", (code, signal) => (dev.exited = { code, signal }));
-  const deadline = Date.now() + 90_000;
-  while (!dev.output.includes(`Ready on ${baseURL}`)) {
-    if (dev.exited) throw new Error(`wrangler dev exited (${JSON.stringify(dev.exited)}):\n${dev.output}`);
-    if (Date.now() > deadline) throw new Error(`wrangler dev was not ready within 90 s:\n${dev.output}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return dev;
-}
-
-async function stopDev(dev) {
-  if (!dev || dev.exited) return;
-  const gone = new Promise((r) => dev.child.once("exit", r));
-  try {
-    process.kill(-dev.child.pid, "SIGTERM");
-  } catch {
-    return;
-  }
-  const timer = setTimeout(() => {
-    try {
-      process.kill(-dev.child.pid, "SIGKILL");
-    } catch {}
-  }, 5000);
-  await gone;
-  clearTimeout(timer);
-}
-
-/** A client with its own address (x-forwarded-for). */
-function client(baseURL, ip) {
-  return async (method, route, { body, bearer } = {}) => {
-    const headers = { origin: baseURL, "x-forwarded-for": ip };
-    if (body !== undefined) headers["content-type"] = "application/json";
-    if (bearer) headers.authorization = `Bearer ${bearer}`;
-    const res = await fetch(`${baseURL}${route}`, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      redirect: "manual",
-    });
-    const text = await res.text();
-    let json = null;
-    try {
-      json = text === "" ? null : JSON.parse(text);
-    } catch {
-      json = text;
-    }
-    return { status: res.status, body: json, authToken: res.headers.get("set-auth-token") };
-  };
 }
 
 describe("a Quickback-shaped worker wired by quickback-kv", { skip, concurrency: 1 }, () => {
@@ -216,6 +122,7 @@ describe("a Quickback-shaped worker wired by quickback-kv", { skip, concurrency:
     wired = path.join(ws.dir, "app");
     mkdirSync(wired);
     ({ build } = await wireProject(wired));
+    if (existsSync(path.join(wired, ADAPTER))) PREFIX = adapterConstants(path.join(wired, ADAPTER)).prefix;
   });
   /** Why the wired project is not there: a failed build (reported by the wiring test). */
   const notWired = () => (build && (build.first.code !== 0 || build.second?.code !== 0) ? "quickback-kv build failed (see the wiring test)" : null);
@@ -281,7 +188,7 @@ describe("a Quickback-shaped worker wired by quickback-kv", { skip, concurrency:
       let lws;
       let dir;
       let dev;
-      let mf;
+      let closeState;
       let kv;
       let d1;
       const kvNames = async () => (await kv.list()).keys.map((k) => k.name);
@@ -296,31 +203,12 @@ describe("a Quickback-shaped worker wired by quickback-kv", { skip, concurrency:
         lws = tempWorkspace("quickback-app-dev", { betterAuth: line.pkg });
         dir = lws.dir;
         cpSync(wired, dir, { recursive: true });
-        const migrate = await run(TOOLS.wrangler, ["d1", "migrations", "apply", "AUTH_DB", "--local"], {
-          cwd: dir,
-          env: WRANGLER_ENV(dir),
-          timeoutMs: 120_000,
-        });
-        assert.equal(migrate.code, 0, `wrangler d1 migrations apply failed:\n${migrate.stdout}${migrate.stderr}`);
+        await migrate(dir);
         dev = await startDev(dir);
-        // KV and D1 as wrangler dev keeps them (.wrangler/state/v3), read by a second
-        // Miniflare: what the worker wrote, not what it says it wrote.
-        const { Miniflare } = await import("miniflare");
-        const state = path.join(dir, ".wrangler", "state", "v3");
-        mf = new Miniflare({
-          modules: true,
-          script: "export default { fetch() { return new Response(null, { status: 404 }); } };",
-          compatibilityDate: COMPATIBILITY_DATE,
-          kvNamespaces: { KV: KV_ID },
-          kvPersist: path.join(state, "kv"),
-          d1Databases: { AUTH_DB: AUTH_DB_ID },
-          d1Persist: path.join(state, "d1"),
-        });
-        kv = await mf.getKVNamespace("KV");
-        d1 = await mf.getD1Database("AUTH_DB");
+        ({ kv, d1, dispose: closeState } = await openState(path.join(dir, ".wrangler", "state")));
       });
       after(async () => {
-        await mf?.dispose().catch(() => {});
+        await closeState?.().catch(() => {});
         await stopDev(dev);
         lws?.cleanup();
       });
@@ -328,7 +216,7 @@ describe("a Quickback-shaped worker wired by quickback-kv", { skip, concurrency:
       const count = async (table) => (await d1.prepare(`SELECT count(*) AS n FROM "${table}"`).first()).n;
       let signedIn;
 
-      test("sign-up: the user in D1, the session in KV only", async () => {
+      test("sign-up: the user in D1, the session in KV and D1", async () => {
         assert.equal(notWired(), null);
         const start = Math.floor(Date.now() / 1000);
         const r = await client(dev.baseURL, freshIp())("POST", "/auth/v1/sign-up/email", {
@@ -341,7 +229,7 @@ describe("a Quickback-shaped worker wired by quickback-kv", { skip, concurrency:
         assert.ok(entry.expiration >= start + EXPIRES_IN - 2 && entry.expiration <= end + EXPIRES_IN, `expiration ${entry.expiration}`);
         assert.equal(JSON.parse(await kv.get(entry.name)).user.email, email);
         assert.equal(await count("user"), 1);
-        assert.equal(await count("session"), 0, "sessions should be in KV, not in D1");
+        assert.equal(await count("session"), 1, "the database stays the source of truth for sessions");
       });
 
       test("sign-in puts the session key in KV", async () => {
@@ -351,7 +239,7 @@ describe("a Quickback-shaped worker wired by quickback-kv", { skip, concurrency:
         assert.ok(r.authToken, "no set-auth-token header (bearer plugin)");
         signedIn = { token: r.body.token, bearer: r.authToken };
         assert.ok(await kv.get(PREFIX + signedIn.token), `no ${PREFIX}${signedIn.token} in KV`);
-        assert.equal(await count("session"), 0);
+        assert.equal(await count("session"), 2);
       });
 
       test("wrangler kv key list --local shows the same keys", async () => {

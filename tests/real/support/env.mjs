@@ -44,7 +44,8 @@ export function pinnedVersion(name) {
  * Every Better Auth line the generated adapter and the wiring support, each pinned in
  * tests/package.json: 1.7 under its own name, the others as npm aliases. 1.6.9 is the
  * version Quickback's own app lockfile resolves (before `getAndDelete` (1.6.11) and
- * `increment` (1.6.17) appeared); 1.6 is the newest 1.6 patch.
+ * `increment` (1.6.17) appeared); 1.6 is the newest 1.6 patch; 1.7.29 is the newest
+ * release (the live-app scenario runs on it and on 1.6.9).
  */
 export const BETTER_AUTH_LINES = [
   { line: "1.4", pkg: "better-auth-1-4" },
@@ -52,6 +53,7 @@ export const BETTER_AUTH_LINES = [
   { line: "1.6.9", pkg: "better-auth-1-6-9" },
   { line: "1.6", pkg: "better-auth-1-6" },
   { line: "1.7", pkg: "better-auth" },
+  { line: "1.7.29", pkg: "better-auth-1-7-29" },
 ].map((l) => ({
   ...l,
   version: pinnedVersion(l.pkg),
@@ -304,10 +306,15 @@ export async function bundle({ entry, adapterPath, outfile, platform, betterAuth
   if (lines.some((l) => l !== line.pkg)) {
     throw new Error(`bundle of ${entry} for ${line.pkg} took Better Auth code from ${lines.join(", ")}`);
   }
-  // An older line's own packages (@better-auth/core, ...) are nested under its alias;
-  // the top-level @better-auth/* are 1.7's.
+  // Another line's own packages (@better-auth/core, ...) are nested under its alias;
+  // the top-level @better-auth/* are 1.7.25's. A top-level package the line has no
+  // copy of is the one npm resolved for it (1.7.29 shares @better-auth/utils).
   const topScope = path.join(NODE_MODULES, "@better-auth") + path.sep;
-  const foreign = inputs.filter((i) => path.resolve(i).startsWith(topScope));
+  const nested = (i) => {
+    const name = path.resolve(i).slice(topScope.length).split(path.sep)[0];
+    return existsSync(path.join(line.dir, "node_modules", "@better-auth", name));
+  };
+  const foreign = inputs.filter((i) => path.resolve(i).startsWith(topScope) && nested(i));
   if (!line.newest && foreign.length > 0) {
     throw new Error(`bundle of ${entry} for ${line.pkg} took 1.7's ${foreign[0]}`);
   }
@@ -342,6 +349,16 @@ export function adapterConstants(adapterPath) {
  * at a time on a 2-core machine). Steps for one project stay sequential.
  */
 export const PROJECT_CONCURRENCY = 2;
+
+/** A response body: parsed JSON, null when empty, else the text itself. */
+export function jsonOrText(text) {
+  if (text === "") return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
 
 /** Every key of a KV namespace, following `list()` cursors. */
 export async function listAll(kv) {

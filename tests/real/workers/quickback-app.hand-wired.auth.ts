@@ -55,6 +55,7 @@ function createAuth(env?: CloudflareBindings, cf?: IncomingRequestCfProperties) 
         session: {
             expiresIn: 7 * 24 * 60 * 60,
             updateAge: 1 * 24 * 60 * 60,
+            storeSessionInDatabase: true, // quickback-kv: the database stays the source of truth for sessions; KV caches them
         },
         advanced: {
             ipAddress: {
