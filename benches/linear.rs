@@ -132,10 +132,14 @@ fn compilation(n: usize) -> Compilation {
             contents: Contents::Missing,
         },
         env: Default::default(),
+        packages: Vec::new(),
+        clock: None,
     };
     let options = Options {
         env_types_path: "src/env.d.ts".into(),
         session_adapter_path: "src/lib/kv-session-storage.ts".into(),
+        cache_module_path: "src/lib/kv-cache.ts".into(),
+        memory_kv_path: "src/lib/kv-memory.ts".into(),
         auth_module_path: "src/lib/auth.ts".into(),
         command: "quickback-kv build".into(),
     };

@@ -494,9 +494,8 @@ fn check_kept(format: Format, input: &str, output: &str) -> Result<(), String> {
     for item in kept {
         // An environment written as an inline table gets its `kv_namespaces` inside
         // that table, on the user's line: the line keeps every byte it had, in order.
-        let same = |o: &String| {
-            *o == item || (o.contains("kv_namespaces") && is_subsequence(&item, o))
-        };
+        let same =
+            |o: &String| *o == item || (o.contains("kv_namespaces") && is_subsequence(&item, o));
         if !out.any(same) {
             return Err(format!(
                 "user bytes the compiler does not own are lost: {item:?}"
