@@ -25,6 +25,9 @@ pub const MEMBER_MARKER: &str = "Added by quickback-kv";
 /// Line comments around the environment interfaces the compiler appended.
 pub const REGION_BEGIN: &str = "quickback-kv: begin";
 pub const REGION_END: &str = "quickback-kv: end";
+/// How the begin comment the compiler writes ends. A `// quickback-kv: begin` a
+/// person wrote without it is not a region: the lines after it stay theirs.
+const REGION_BEGIN_TAIL: &str = ": change the Quickback config, not these lines.";
 /// The bindings interface's names, in order of preference.
 pub const INTERFACE_NAMES: [&str; 2] = ["CloudflareBindings", "Env"];
 /// Env types files larger than this are refused (as configs are).
@@ -256,7 +259,7 @@ impl<'a> Editor<'a> {
             .unwrap_or("  ");
         let region = (!appended.is_empty()).then(|| {
             let mut lines = vec![format!(
-                "// {REGION_BEGIN}. Added from {}: change the Quickback config, not these lines.",
+                "// {REGION_BEGIN}. Added from {}{REGION_BEGIN_TAIL}",
                 header.config_path
             )];
             let export = if self.declarations.is_module {
@@ -623,7 +626,9 @@ fn regions(comments: &[Comment]) -> Vec<(usize, usize)> {
     let mut begin = None;
     for c in comments.iter().filter(|c| !c.block) {
         let text = c.text.trim_start();
-        if text.starts_with(REGION_BEGIN) {
+        if text.starts_with(&format!("{REGION_BEGIN}. Added from "))
+            && text.trim_end().ends_with(REGION_BEGIN_TAIL)
+        {
             begin = Some(c.span.start as usize);
         } else if text.starts_with(REGION_END)
             && let Some(b) = begin.take()
@@ -892,6 +897,15 @@ mod tests {
         };
         assert_eq!(d[0].code, Code::OutputInvalidEnvTypes);
         assert_eq!(d[0].labels[0].span.start, 27);
+    }
+
+    #[test]
+    fn a_hand_written_begin_and_end_keep_the_lines_between() {
+        let text = "export interface CloudflareBindings {\n  KV: KVNamespace;\n}\n// quickback-kv: begin\nexport const mine = 1;\n// quickback-kv: end\n";
+        let w = wanted(&[("KV", false)], &[("staging", &["KV"])]);
+        let edited = converged(text, &w);
+        assert!(edited.starts_with(text), "{edited}");
+        assert_eq!(converged(&edited, &wanted(&[("KV", false)], &[])), text);
     }
 
     #[test]
