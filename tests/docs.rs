@@ -144,3 +144,31 @@ fn readme_is_short_and_snippets_have_no_placeholders() {
         );
     }
 }
+
+/// The README's table of diagnostics names every code of the registry, with the
+/// registry's severity, so a new code cannot be left out of it.
+#[test]
+fn readme_lists_every_diagnostic_code() {
+    let readme = read("README.md");
+    let table = &readme[readme.find("| code | severity |").expect("the table")..];
+    let table = &table[..table.find("\n\n").unwrap_or(table.len())];
+    let out = Command::new(env!("CARGO_BIN_EXE_quickback-kv"))
+        .arg("explain")
+        .output()
+        .expect("run explain");
+    let list = String::from_utf8_lossy(&out.stdout);
+    for line in list.lines() {
+        let mut words = line.split_whitespace();
+        let (Some(code), Some(severity)) = (words.next(), words.next()) else {
+            continue;
+        };
+        let row = table
+            .lines()
+            .find(|row| row.contains(&format!("`{code}`")))
+            .unwrap_or_else(|| panic!("README's diagnostics table has no `{code}`"));
+        assert!(
+            row.trim_end().ends_with(&format!("| {severity} |")),
+            "`{code}` is listed as other than {severity}: {row}"
+        );
+    }
+}
