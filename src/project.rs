@@ -170,6 +170,18 @@ fn read(path: &Path, limit: usize) -> Contents {
 /// the file is opened non-blocking and checked with `fstat` on the open handle,
 /// so a path swapped for a FIFO between the two cannot hang the run either.
 pub fn read_regular(path: &Path, limit: usize) -> std::io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    open_regular(path)?
+        .take(limit as u64)
+        .read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// Opens a regular file for reading without blocking (`O_NONBLOCK`, so even a
+/// FIFO swapped in after the first check returns at once), checked again on the
+/// open handle; anything else is an `InvalidInput` error. Watch mode hashes
+/// through it too.
+pub fn open_regular(path: &Path) -> std::io::Result<std::fs::File> {
     let not_regular =
         || std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a regular file");
     if !std::fs::metadata(path)?.is_file() {
@@ -186,9 +198,7 @@ pub fn read_regular(path: &Path, limit: usize) -> std::io::Result<Vec<u8>> {
     if !file.metadata()?.is_file() {
         return Err(not_regular());
     }
-    let mut bytes = Vec::new();
-    file.take(limit as u64).read_to_end(&mut bytes)?;
-    Ok(bytes)
+    Ok(file)
 }
 
 /// The bytes each possible output had when the inputs were read (`None`:

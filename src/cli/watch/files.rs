@@ -3,10 +3,8 @@
 //! A file is hashed only if it is a regular file, and never beyond the read limit
 //! plus one byte (as much as a build reads to tell a file is too large): a FIFO at
 //! an input path cannot block the watcher, a config linked to `/dev/zero` cannot
-//! grow its memory. The file is opened without blocking (`O_NONBLOCK`, so even a
-//! FIFO swapped in after the check returns at once) and checked on the open handle.
-//! `project::read` makes the same checks for a build; the two could share one
-//! bounded regular-file reader.
+//! grow its memory. The file is opened by `project::open_regular`, as a build
+//! opens its inputs: without blocking, and checked again on the open handle.
 
 use std::fs::File;
 use std::hash::{DefaultHasher, Hasher};
@@ -75,18 +73,10 @@ pub fn hashes(files: &[Watched]) -> Hashes {
 }
 
 pub fn state(path: &Path) -> State {
-    match std::fs::metadata(path) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return State::Missing,
-        Err(_) => return State::NotReadable,
-        Ok(meta) if !meta.is_file() => return State::NotReadable,
-        Ok(_) => {}
-    }
-    let Ok(file) = open_without_blocking(path) else {
-        return State::NotReadable;
-    };
-    match file.metadata() {
-        Ok(meta) if meta.is_file() => hash(file),
-        _ => State::NotReadable,
+    match project::open_regular(path) {
+        Ok(file) => hash(file),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => State::Missing,
+        Err(_) => State::NotReadable,
     }
 }
 
@@ -102,20 +92,6 @@ fn hash(file: File) -> State {
             Err(_) => return State::NotReadable,
         }
     }
-}
-
-#[cfg(unix)]
-fn open_without_blocking(path: &Path) -> std::io::Result<File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK)
-        .open(path)
-}
-
-#[cfg(not(unix))]
-fn open_without_blocking(path: &Path) -> std::io::Result<File> {
-    File::open(path)
 }
 
 #[cfg(test)]
@@ -148,7 +124,10 @@ mod tests {
         assert!(status.success());
         // Opening it for reading without O_NONBLOCK would wait for a writer forever.
         assert_eq!(state(&path), State::NotReadable);
-        assert_eq!(open_without_blocking(&path).map(|_| ()).ok(), Some(()));
+        assert_eq!(
+            project::open_regular(&path).err().map(|e| e.kind()),
+            Some(std::io::ErrorKind::InvalidInput)
+        );
     }
 
     #[cfg(unix)]
